@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cap_chain.h - the per-frame SHA-256 hash chain (man/ascap.5).
+ *
+ *   H(-1) = 32 zero bytes
+ *   H(k)  = SHA-256(H(k-1) || bytes of frame k before its chain block)
+ *
+ * Calling sequence: cap_chain_new(&c); per frame: cap_chain_update(c, p, n)
+ * for every block before the chain block, then cap_chain_next(c, out) which
+ * finishes H(k), stores it as the new previous hash and starts frame k+1.
+ * Used by the writer (to emit chain blocks) and the reader (to verify).
+ */
+#ifndef AS_FORMAT_CAP_CHAIN_H
+#define AS_FORMAT_CAP_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CAP_HASH_LEN 32
+
+struct cap_chain;
+
+/* Returns 0 or -ENOMEM. */
+int cap_chain_new(struct cap_chain **out);
+/* Hash more bytes of the current frame. */
+void cap_chain_update(struct cap_chain *c, const void *p, size_t n);
+/* Finish the current frame into @out and start the next one. */
+void cap_chain_next(struct cap_chain *c, uint8_t out[CAP_HASH_LEN]);
+/* The last finished hash (zeros before the first frame). */
+const uint8_t *cap_chain_last(const struct cap_chain *c);
+/* Accepts NULL. */
+void cap_chain_free(struct cap_chain *c);
+
+#endif
