@@ -244,8 +244,30 @@ static uint64_t frame_start(uint64_t p, uint64_t c)
 	}
 }
 
-/* Write a skippable frame from here to @q, with the magic on boundaries. */
-static int write_padding(struct cap_writer *w, uint64_t q)
+static int write_padding(struct cap_writer *w, uint64_t len);
+
+/* An empty zstd frame (decompresses to nothing); readers ignore it. */
+static int write_empty_frame(struct cap_writer *w)
+{
+	uint8_t buf[64], e[8];
+	size_t n = ZSTD_compress2(w->cctx, buf, sizeof(buf), "", 0);
+	int rc;
+
+	if (ZSTD_isError(n))
+		return fail(w, -EIO, "zstd: %s", ZSTD_getErrorName(n));
+	rc = write_all(w, buf, n);
+	le32_put(e, (uint32_t)n);
+	le32_put(e + 4, 0);
+	if (!rc && cap_buf_append(&w->seek, e, sizeof(e)))
+		return fail(w, -ENOMEM, "out of memory%s", "");
+	return rc;
+}
+
+/*
+ * Write a skippable frame from here to @q, with the magic on boundaries,
+ * so that a frame of @q_len bytes can start at @q.
+ */
+static int write_padding_for(struct cap_writer *w, uint64_t q, uint64_t q_len)
 {
 	uint64_t p = w->file_bytes, b;
 	size_t n = (size_t)(q - p);
@@ -254,6 +276,13 @@ static int write_padding(struct cap_writer *w, uint64_t q)
 
 	if (!n)
 		return 0;
+	if (p % WIRESHARK_BUF == 0) {
+		/* a boundary must hold a real zstd frame: put an empty one first */
+		rc = write_empty_frame(w);
+		if (rc)
+			return rc;
+		return write_padding(w, q_len);
+	}
 	pad = calloc(1, n);
 	if (!pad)
 		return fail(w, -ENOMEM, "out of memory%s", "");
@@ -263,11 +292,18 @@ static int write_padding(struct cap_writer *w, uint64_t q)
 		le32_put(pad + (b - p), ZSTD_MAGIC);
 	rc = write_all(w, pad, n);
 	free(pad);
+	(void)q_len;
 	le32_put(e, (uint32_t)n);
 	le32_put(e + 4, 0);
 	if (!rc && cap_buf_append(&w->seek, e, sizeof(e)))
 		return fail(w, -ENOMEM, "out of memory%s", "");
 	return rc;
+}
+
+/* Pad so that a frame of @len bytes can be written next. */
+static int write_padding(struct cap_writer *w, uint64_t len)
+{
+	return write_padding_for(w, frame_start(w->file_bytes, len), len);
 }
 
 /* Close the open frame: trailer, hash, compress, write. */
@@ -291,7 +327,7 @@ static int frame_close(struct cap_writer *w)
 	if (ZSTD_isError(clen))
 		return fail(w, -EIO, "zstd: %s", ZSTD_getErrorName(clen));
 	rlen = w->frame.len;
-	rc = write_padding(w, frame_start(w->file_bytes, clen));
+	rc = write_padding(w, clen);
 	if (rc)
 		return rc;
 	off = w->file_bytes;
@@ -604,7 +640,7 @@ static int write_seek_table(struct cap_writer *w)
 	size_t total = sizeof(hd) + w->seek.len + sizeof(ft);
 
 	/* the table is a frame too: keep tshark's magic check happy */
-	if (write_padding(w, frame_start(w->file_bytes, total)))
+	if (write_padding(w, total))
 		return w->err.code;
 	le32_put(hd, SKIPPABLE_MAGIC);
 	le32_put(hd + 4, (uint32_t)(w->seek.len + sizeof(ft)));

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * an_cli.c - message and option helpers shared by the asanalyze verbs.
+ */
+#include "an_cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void an_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("asanalyze: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int an_usage(const char *verb, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "asanalyze: %s: ", verb);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "; see 'asanalyze %s --help'\n", verb);
+	return AN_EXIT_USAGE;
+}
+
+void an_err_cap(const struct cap_err *e, const char *hint)
+{
+	char buf[768];
+
+	cap_strerror(e, buf, sizeof(buf));
+	if (hint)
+		an_err("%s; %s", buf, hint);
+	else
+		an_err("%s", buf);
+}
+
+int an_bad_option(const char *verb, int c, char *const argv[])
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		return an_usage(verb, "option '%s' needs a value", arg);
+	if (optopt)
+		return an_usage(verb, "unknown option '-%c'", optopt);
+	return an_usage(verb, "unknown option '%s'", arg);
+}
+
+int an_parse_u64(const char *s, unsigned long long *out)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return errno || *end ? -EINVAL : 0;
+}
