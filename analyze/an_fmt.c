@@ -18,6 +18,8 @@
 
 #include "format/cap_reader.h"
 
+#define NSEC UINT64_C(1000000000)
+
 static int parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -55,8 +57,8 @@ uint64_t an_clock_real(const struct an_clock *c, uint64_t ts)
 
 const char *an_fmt_iso(uint64_t real_ns, int digits, char *buf, size_t size)
 {
-	time_t sec = (time_t)(real_ns / 1000000000ull);
-	uint64_t frac = real_ns % 1000000000ull;
+	time_t sec = (time_t)(real_ns / NSEC);
+	uint64_t frac = real_ns % NSEC;
 	struct tm tm;
 	char day[32];
 
@@ -81,13 +83,13 @@ const char *an_fmt_ts(const struct an_clock *c, uint64_t ts, int digits, char *b
 
 	if (real)
 		return an_fmt_iso(real, digits, buf, size);
-	snprintf(buf, size, "+%" PRIu64 ".%09" PRIu64, ts / 1000000000ull, ts % 1000000000ull);
+	snprintf(buf, size, "+%" PRIu64 ".%09" PRIu64, ts / NSEC, ts % NSEC);
 	return buf;
 }
 
 const char *an_fmt_duration(uint64_t ns, char *buf, size_t size)
 {
-	uint64_t s = ns / 1000000000ull, ms = ns / 1000000 % 1000;
+	uint64_t s = ns / NSEC, ms = ns / 1000000 % 1000;
 
 	if (s >= 3600)
 		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m%02" PRIu64 ".%03" PRIu64 "s",
@@ -359,6 +361,8 @@ const char *an_fmt_oflags(unsigned flags, char *buf, size_t size)
 		unsigned bit;
 		const char *name;
 	} tab[] = {
+		/* multi-bit flags first: O_SYNC includes O_DSYNC, O_TMPFILE O_DIRECTORY */
+		{ O_SYNC, "O_SYNC" },         { O_TMPFILE, "O_TMPFILE" },
 		{ O_CREAT, "O_CREAT" },       { O_EXCL, "O_EXCL" },
 		{ O_NOCTTY, "O_NOCTTY" },     { O_TRUNC, "O_TRUNC" },
 		{ O_APPEND, "O_APPEND" },     { O_NONBLOCK, "O_NONBLOCK" },
@@ -366,7 +370,6 @@ const char *an_fmt_oflags(unsigned flags, char *buf, size_t size)
 		{ O_LARGEFILE, "O_LARGEFILE" }, { O_DIRECTORY, "O_DIRECTORY" },
 		{ O_NOFOLLOW, "O_NOFOLLOW" }, { O_NOATIME, "O_NOATIME" },
 		{ O_CLOEXEC, "O_CLOEXEC" },   { O_PATH, "O_PATH" },
-		{ __O_SYNC, "O_SYNC" },       { __O_TMPFILE, "O_TMPFILE" },
 	};
 	unsigned acc = flags & O_ACCMODE, rest = flags & ~(unsigned)O_ACCMODE, i;
 	size_t n;
@@ -375,7 +378,8 @@ const char *an_fmt_oflags(unsigned flags, char *buf, size_t size)
 			     acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" :
 			     acc == O_RDWR ? "O_RDWR" : "O_ACCMODE");
 	for (i = 0; i < sizeof(tab) / sizeof(tab[0]) && n < size; i++) {
-		if ((rest & tab[i].bit) != tab[i].bit)
+		/* O_LARGEFILE is 0 in x86-64 user space: such entries never match */
+		if (!tab[i].bit || (rest & tab[i].bit) != tab[i].bit)
 			continue;
 		rest &= ~tab[i].bit;
 		n += (size_t)snprintf(buf + n, size - n, "|%s", tab[i].name);
@@ -402,22 +406,26 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
 
-void an_progress_init(struct an_progress *p, const char *label, uint64_t total)
+void an_progress_init(struct an_progress *p, const char *label, const char *const *paths,
+		      size_t n)
 {
 	memset(p, 0, sizeof(*p));
-	p->on = isatty(STDERR_FILENO) && total > 0;
+	p->on = isatty(STDERR_FILENO);
 	p->label = label;
-	p->total = total;
+	p->paths = paths;
+	p->npaths = n;
+	p->total = p->on ? an_files_size(paths, n) : 0;
+	p->on = p->on && p->total > 0;
 	p->last_ns = now_ns();
 }
 
-void an_progress_update(struct an_progress *p, uint64_t done)
+void an_progress_update(struct an_progress *p, unsigned file_index, uint64_t off)
 {
 	char a[32], b[32];
-	uint64_t t;
+	uint64_t t, done;
 
 	if (!p->on)
 		return;
@@ -425,6 +433,9 @@ void an_progress_update(struct an_progress *p, uint64_t done)
 	if (t - p->last_ns < 200000000ull)
 		return;
 	p->last_ns = t;
+	while (p->cur < file_index && p->cur < p->npaths)
+		p->base += an_files_size(p->paths + p->cur++, 1);
+	done = p->base + off;
 	if (done > p->total)
 		done = p->total;
 	fprintf(stderr, "\r%s: %3u%% (%s of %s)", p->label, (unsigned)(done * 100 / p->total),

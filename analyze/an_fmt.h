@@ -97,12 +97,18 @@ const char *an_fmt_hex(const uint8_t *p, size_t n, char *buf, size_t size);
 struct an_progress {
 	int on;
 	const char *label;
+	const char *const *paths;
+	size_t npaths;
+	unsigned cur;          /* file being read */
+	uint64_t base;         /* sizes of the files before it */
 	uint64_t total;
 	uint64_t last_ns;
 	int shown;
 };
-void an_progress_init(struct an_progress *p, const char *label, uint64_t total);
-void an_progress_update(struct an_progress *p, uint64_t done);
+void an_progress_init(struct an_progress *p, const char *label, const char *const *paths,
+		      size_t n);
+/* We are at byte @off of file @file_index. */
+void an_progress_update(struct an_progress *p, unsigned file_index, uint64_t off);
 void an_progress_end(struct an_progress *p);
 
 /* Sum of the sizes of @n files (missing files count 0). */

@@ -41,8 +41,10 @@ typedef signed long long __s64;
  * with IANA; "asig" in ASCII). */
 #define CAP_PEN 0x61736967u
 #define CAP_FORMAT_VERSION 1
-/* Largest data part of one record; larger payloads are chunked. */
-#define CAP_REC_CHUNK_MAX (256u * 1024u)
+/* Largest data part of one record; larger payloads are chunked.  60 KiB
+ * lets two chunks share a frame that still fits one 128 KiB read buffer of
+ * Wireshark when the data does not compress (see ascap(5)). */
+#define CAP_REC_CHUNK_MAX (60u * 1024u)
 
 enum cap_rec_type {
 	/* kernel-side probes: process */

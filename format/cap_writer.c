@@ -43,6 +43,8 @@
  * the magic there.  See ascap(5), "Wireshark alignment".
  */
 #define WIRESHARK_BUF 131075u
+/* uncompressed size whose worst-case zstd output still fits WIRESHARK_BUF */
+#define SMALL_FRAME_BYTES (126u * 1024u)
 /* room kept free in a frame for its closing ISB, STATS and CHAIN blocks */
 #define FRAME_TRAILER_ROOM 2048
 /* check the clock every this many records (cap_writer_tick covers idle) */
@@ -62,6 +64,7 @@ struct cap_writer {
 	struct cap_buf index;    /* struct cap_index_entry per data frame */
 	int started;             /* SHB/IDB/META emitted */
 	int in_footer;           /* writing footer frames */
+	int small_frames;        /* data did not compress: cut frames early */
 	uint64_t frame_no;       /* number of the open frame */
 	uint64_t frame_t0;       /* clock when the open frame got its first record */
 	uint64_t frame_records;
@@ -327,6 +330,10 @@ static int frame_close(struct cap_writer *w)
 	if (ZSTD_isError(clen))
 		return fail(w, -EIO, "zstd: %s", ZSTD_getErrorName(clen));
 	rlen = w->frame.len;
+	if (clen + 8 > WIRESHARK_BUF)
+		w->small_frames = 1;
+	else if (clen < rlen / 2)
+		w->small_frames = 0;
 	rc = write_padding(w, clen);
 	if (rc)
 		return rc;
@@ -462,6 +469,19 @@ static void note_ts(struct cap_writer *w, uint64_t ts)
 		w->last_ts = ts;
 }
 
+/*
+ * Frames that compress into less than one Wireshark read buffer avoid the
+ * alignment padding of larger ones (up to a buffer each).  After a frame
+ * that did not compress, cut frames small enough that even incompressible
+ * bytes fit; go back to the configured size once data compresses again.
+ */
+static size_t frame_limit(const struct cap_writer *w)
+{
+	if (w->small_frames && w->o.frame_bytes > SMALL_FRAME_BYTES)
+		return SMALL_FRAME_BYTES;
+	return w->o.frame_bytes;
+}
+
 /* Close the open frame first if @need more bytes would overfill it. */
 static int make_room(struct cap_writer *w, size_t need)
 {
@@ -469,7 +489,7 @@ static int make_room(struct cap_writer *w, size_t need)
 
 	if (!w->started && (rc = writer_start(w)))
 		return rc;
-	if (w->frame.len && w->frame.len + need + FRAME_TRAILER_ROOM > w->o.frame_bytes)
+	if (w->frame.len && w->frame.len + need + FRAME_TRAILER_ROOM > frame_limit(w))
 		rc = frame_close(w);
 	if (!rc && !w->frame.len)
 		w->frame_t0 = writer_now(w);
@@ -639,8 +659,12 @@ static int write_seek_table(struct cap_writer *w)
 	uint8_t hd[8], ft[9];
 	size_t total = sizeof(hd) + w->seek.len + sizeof(ft);
 
-	/* the table is a frame too: keep tshark's magic check happy */
+	/* the table is a frame too: keep tshark's magic check happy; a
+	 * boundary must start with a zstd frame, not with this table */
 	if (write_padding(w, total))
+		return w->err.code;
+	if (w->file_bytes % WIRESHARK_BUF == 0 &&
+	    (write_empty_frame(w) || write_padding(w, total)))
 		return w->err.code;
 	le32_put(hd, SKIPPABLE_MAGIC);
 	le32_put(hd + 4, (uint32_t)(w->seek.len + sizeof(ft)));

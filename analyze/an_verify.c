@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * an_verify.c - `asanalyze verify FILE...`: read every file with the hash
+ * chain recomputed (cap_reader opts.verify) and insist that it is complete:
+ * every chain block matches, no read error, footer and seek table present.
+ * Files are checked one by one so each gets its own verdict.
+ */
+#include "an_verify.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "an_cli.h"
+#include "an_fmt.h"
+#include "an_seek.h"
+#include "format/cap_reader.h"
+
+static const char usage[] =
+	"usage: asanalyze verify [-q] FILE...\n"
+	"\n"
+	"Recompute the SHA-256 hash chain of each capture file and check that the\n"
+	"file is complete (footer and seek table present).  Exit 0 only when every\n"
+	"file passes; otherwise name the first bad frame (number and byte offset)\n"
+	"and exit 1.\n"
+	"\n"
+	"  -q, --quiet   print nothing when a file passes\n"
+	"  -h, --help    this help\n";
+
+struct verdict {
+	int read_error;
+	struct cap_err err;
+	struct cap_reader_stats st;
+	uint64_t chains;
+	uint64_t last_frame_off;
+};
+
+/* Name the frame that holds byte @off through the seek table, if any. */
+static void name_frame_at(const char *path, uint64_t off)
+{
+	struct an_seek s;
+	long k;
+
+	if (off == CAP_OFF_NONE || an_seek_load(path, &s))
+		return;
+	k = an_seek_frame_at(&s, off);
+	if (k >= 0)
+		an_err("'%s': first bad frame: %ld at offset %" PRIu64, path, k, s.f[k].off);
+	an_seek_free(&s);
+}
+
+static int read_all(const char *path, struct verdict *v)
+{
+	struct cap_reader_opts o;
+	struct an_progress pg;
+	struct cap_reader *r;
+	struct cap_rec rec;
+	const char *w;
+	size_t i;
+	int rc;
+
+	cap_reader_opts_init(&o);
+	o.verify = 1;
+	memset(v, 0, sizeof(*v));
+	if (cap_reader_open(&path, 1, &o, &r, &v->err))
+		return -1;
+	an_progress_init(&pg, "verify", &path, 1);
+	while ((rc = cap_reader_next(r, &rec)) > 0) {
+		if (rec.hdr.type == CAP_REC_CHAIN)
+			v->chains++;
+		v->last_frame_off = rec.frame_off;
+		an_progress_update(&pg, 0, rec.frame_off);
+	}
+	an_progress_end(&pg);
+	if (rc < 0) {
+		v->read_error = 1;
+		v->err = *cap_reader_err(r);
+	}
+	cap_reader_stats(r, &v->st);
+	for (i = 0; (w = cap_reader_warning(r, i)); i++)
+		an_err("warning: %s", w);
+	cap_reader_close(r);
+	return 0;
+}
+
+/* Print the verdict for one file; returns 1 when it passed. */
+static int judge(const char *path, const struct verdict *v, int quiet)
+{
+	const struct cap_reader_stats *s = &v->st;
+	int clean = s->has_footer && s->has_seek_table && !s->truncated;
+	int ok = !v->read_error && !s->chain_bad && s->chain_ok > 0 && clean;
+
+	if (v->read_error) {
+		an_err_cap(&v->err, NULL);
+		name_frame_at(path, v->err.offset);
+	}
+	if (s->chain_bad)
+		an_err("'%s': frame %" PRIu64 " at offset %" PRIu64 ": hash chain mismatch "
+		       "(%" PRIu64 " of %" PRIu64 " chain blocks bad)",
+		       path, s->first_bad_frame, s->first_bad_off, s->chain_bad,
+		       s->chain_bad + s->chain_ok);
+	if (!v->read_error && !s->chain_bad && !s->chain_ok)
+		an_err("'%s': no hash chain to verify (written without chain blocks)", path);
+	if (!clean)
+		an_err("'%s': not closed cleanly (%s%s%s); run 'asanalyze repair'", path,
+		       s->truncated ? "truncated tail, " : "",
+		       s->has_footer ? "footer present" : "no footer",
+		       s->has_seek_table ? ", seek table present" : ", no seek table");
+	if (ok && !quiet)
+		printf("'%s': ok: %" PRIu64 " frames, %" PRIu64 " chain blocks match, "
+		       "%" PRIu64 " records, closed cleanly\n",
+		       path, s->frames, s->chain_ok, s->records);
+	else if (!ok)
+		printf("'%s': FAILED: %" PRIu64 " chain blocks match, %" PRIu64 " bad%s, "
+		       "closed cleanly: %s\n",
+		       path, s->chain_ok, s->chain_bad, v->read_error ? ", read error" : "",
+		       clean ? "yes" : "no");
+	return ok;
+}
+
+int an_verify_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct verdict v;
+	int c, quiet = 0, bad = 0, i;
+
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":qh", lo, NULL)) != -1) {
+		if (c == 'q') {
+			quiet = 1;
+		} else if (c == 'h') {
+			fputs(usage, stdout);
+			return AN_EXIT_OK;
+		} else {
+			return an_bad_option("verify", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return an_usage("verify", "no capture file given");
+	for (i = optind; i < argc; i++) {
+		if (read_all(argv[i], &v)) {
+			an_err_cap(&v.err, NULL);
+			bad = 1;
+			continue;
+		}
+		if (!judge(argv[i], &v, quiet))
+			bad = 1;
+		fflush(stdout);
+	}
+	return bad ? AN_EXIT_DATA : AN_EXIT_OK;
+}
