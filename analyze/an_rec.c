@@ -260,10 +260,11 @@ static void dec_file(struct an_rec *d, const struct cap_rec *rec)
 		if (f.fd != -1 && f.fd != -100) /* -100: AT_FDCWD */
 			add_s(d, "fd", AN_F_INT, f.fd, 0);
 	}
+	/* not "flags": that name is the record header's flags in JSON */
 	if (t == CAP_REC_OPEN)
-		add_sym(d, "flags", 0, "%s", an_fmt_oflags(f.flags, fl, sizeof(fl)));
+		add_sym(d, "oflags", 0, "%s", an_fmt_oflags(f.flags, fl, sizeof(fl)));
 	else if (f.flags && t != CAP_REC_WRITE && t != CAP_REC_READ)
-		add_u(d, "flags", AN_F_HEX, f.flags, 0);
+		add_u(d, "op_flags", AN_F_HEX, f.flags, 0);
 	if (t == CAP_REC_MKDIR || t == CAP_REC_CHMOD || (t == CAP_REC_OPEN && f.mode))
 		add_sym(d, "mode", 0, "0%o", f.mode);
 	if (t == CAP_REC_TRUNCATE)
@@ -349,10 +350,20 @@ static void dec_stats(struct an_rec *d, const struct cap_rec *rec)
 	add_u(d, "write_errors", AN_F_UINT, s.write_errors, 0);
 	add_u(d, "entries", AN_F_UINT, s.nentries, 0);
 	for (i = 0; i < ne && i < 8; i++) {
+		char probe[16], cpu[16];
+
 		memcpy(&e, rec->data + i * sizeof(e), sizeof(e));
-		add_sym(d, "entry", 0, "probe%d/cpu%d:%" PRIu64 "/%" PRIu64 "/%" PRIu64,
-			(int)e.probe, (int)e.cpu, (uint64_t)e.events, (uint64_t)e.drops,
-			(uint64_t)e.truncs);
+		if (e.probe == UINT32_MAX)
+			snprintf(probe, sizeof(probe), "*");
+		else
+			snprintf(probe, sizeof(probe), "%u", e.probe);
+		if (e.cpu == UINT32_MAX)
+			snprintf(cpu, sizeof(cpu), "*");
+		else
+			snprintf(cpu, sizeof(cpu), "%u", e.cpu);
+		/* probe/cpu:events/drops/truncs; "*" = all */
+		add_sym(d, "entry", 0, "%s/%s:%" PRIu64 "/%" PRIu64 "/%" PRIu64, probe, cpu,
+			(uint64_t)e.events, (uint64_t)e.drops, (uint64_t)e.truncs);
 	}
 }
 

@@ -15,6 +15,8 @@
 
 #include "format/cap_cursor.h"
 
+#include <zstd.h>
+
 #define SKIPPABLE_MAGIC 0x184D2A5Eu
 #define SEEKABLE_MAGIC 0x8F92EAB1u
 #define MAX_FRAMES (1u << 27) /* zstd's ZSTD_SEEKABLE_MAXFRAMES */
@@ -107,6 +109,79 @@ long an_seek_frame_at(const struct an_seek *s, uint64_t off)
 			return (long)mid;
 	}
 	return -1;
+}
+
+uint64_t an_seek_frame_no(const struct an_seek *s, size_t idx)
+{
+	uint64_t no = 0;
+	size_t i;
+
+	for (i = 0; i < idx && i < s->n; i++)
+		if (s->f[i].raw_len)
+			no++;
+	return no;
+}
+
+/* Size of the (zstd or skippable) frame at @off, 0 when it is incomplete. */
+static int frame_size_at(int fd, uint64_t off, uint64_t fsize, uint64_t *size)
+{
+	size_t win = 1u << 20, n;
+	uint8_t *buf = NULL;
+	int rc = 0;
+
+	for (;;) {
+		uint8_t *nb = realloc(buf, win);
+		ssize_t k;
+
+		if (!nb) {
+			rc = -ENOMEM;
+			break;
+		}
+		buf = nb;
+		n = fsize - off < win ? (size_t)(fsize - off) : win;
+		k = pread(fd, buf, n, (off_t)off);
+		if (k != (ssize_t)n) {
+			rc = k < 0 ? -errno : -EIO;
+			break;
+		}
+		*size = ZSTD_findFrameCompressedSize(buf, n);
+		if (!ZSTD_isError(*size))
+			break;
+		/* maybe the window was too small; never grow past the file */
+		if (n < win || win >= (64u << 20)) {
+			*size = 0;
+			break;
+		}
+		win *= 4;
+	}
+	free(buf);
+	return rc;
+}
+
+int an_seek_complete_end(const char *path, uint64_t *end)
+{
+	uint64_t off = 0, size = 0;
+	uint8_t magic[4];
+	struct stat st;
+	int fd, rc = 0;
+
+	*end = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		rc = -errno;
+	else if (pread(fd, magic, 4, 0) != 4 || le32_get(magic) != ZSTD_MAGICNUMBER)
+		rc = -EPROTONOSUPPORT;
+	while (!rc && off < (uint64_t)st.st_size) {
+		rc = frame_size_at(fd, off, (uint64_t)st.st_size, &size);
+		if (rc || !size)
+			break;
+		off += size;
+	}
+	close(fd);
+	*end = off;
+	return rc;
 }
 
 void an_seek_free(struct an_seek *s)

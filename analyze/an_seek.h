@@ -31,8 +31,23 @@ struct an_seek {
  */
 int an_seek_load(const char *path, struct an_seek *s);
 
-/* Index of the frame holding byte @off, or -1. */
+/* Index of the seek table entry holding byte @off, or -1. */
 long an_seek_frame_at(const struct an_seek *s, uint64_t off);
+
+/*
+ * The frame number (as in CAP_REC_CHAIN frame_no) of entry @idx: frames are
+ * counted only when they hold blocks, so empty zstd frames and skippable
+ * padding frames (raw_len 0) are not counted.
+ */
+uint64_t an_seek_frame_no(const struct an_seek *s, size_t idx);
+
+/*
+ * Walk the zstd frames (and skippable frames) of @path from the start and
+ * return in *end the offset just past the last complete one: everything
+ * after it is an incomplete frame.  Returns 0, -EPROTONOSUPPORT for a file
+ * that is not zstd (plain pcapng), or -errno.
+ */
+int an_seek_complete_end(const char *path, uint64_t *end);
 
 /* Accepts a zeroed struct. */
 void an_seek_free(struct an_seek *s);

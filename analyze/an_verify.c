@@ -47,7 +47,8 @@ static void name_frame_at(const char *path, uint64_t off)
 		return;
 	k = an_seek_frame_at(&s, off);
 	if (k >= 0)
-		an_err("'%s': first bad frame: %ld at offset %" PRIu64, path, k, s.f[k].off);
+		an_err("'%s': first bad frame: %" PRIu64 " at offset %" PRIu64, path,
+		       an_seek_frame_no(&s, (size_t)k), s.f[k].off);
 	an_seek_free(&s);
 }
 

@@ -308,6 +308,7 @@ static int frame_begin(struct cap_zread *z)
 			     (unsigned long long)z->frame_no, m);
 	ZSTD_DCtx_reset(z->dctx, ZSTD_reset_session_only);
 	z->in_frame = 1;
+	z->frame_out = 0;
 	z->seek_table_last = 0;
 	return 0;
 }
@@ -321,14 +322,20 @@ static int zstd_feed(struct cap_zread *z, struct cap_buf *out, int *stalls)
 
 	if (ZSTD_isError(ret)) {
 		z->in_frame = 0;
+		z->frame_bad = 1;
 		return zfail(z, -EBADMSG, z->frame_off, "frame %llu: zstd: %s",
 			     (unsigned long long)z->frame_no, ZSTD_getErrorName(ret));
 	}
 	*stalls = (in.pos == z->ipos && !o.pos) ? *stalls + 1 : 0;
 	z->ipos = in.pos;
 	out->len += o.pos;
+	z->frame_out += o.pos;
 	if (ret == 0) {
 		z->in_frame = 0;
+		if (!z->frame_out) {
+			z->skippable++; /* empty frame: padding, not numbered */
+			return 0;
+		}
 		z->frames++;
 		if (o.pos) {
 			z->end_pending = 1;
@@ -400,8 +407,9 @@ int cap_zread_step(struct cap_zread *z, struct cap_buf *out)
 
 int cap_zread_restart(struct cap_zread *z, uint64_t off, uint64_t frame_no)
 {
-	if (z->kind != CAP_ZR_ZSTD)
+	if (z->kind == CAP_ZR_PLAIN)
 		return -EINVAL;
+	z->kind = CAP_ZR_ZSTD;
 	if (z->fd < 0) {
 		if (off > z->mem_len)
 			return -EINVAL;
@@ -413,7 +421,7 @@ int cap_zread_restart(struct cap_zread *z, uint64_t off, uint64_t frame_no)
 		z->eof = 0;
 	}
 	ZSTD_DCtx_reset(z->dctx, ZSTD_reset_session_only);
-	z->in_frame = z->end_pending = 0;
+	z->in_frame = z->end_pending = z->frame_bad = 0;
 	z->skip_left = 0;
 	z->seek_table_last = 0;
 	z->frame_no = frame_no;
@@ -432,9 +440,9 @@ static size_t zstd_header_len(uint8_t fhd)
 	       (fcs == 0 ? single : fcs_len[fcs]);
 }
 
-/* Walk block headers from @pos; *end = offset after the last block. */
+/* Walk block headers from @pos to the end of the frame. */
 static int walk_blocks(const struct cap_zread *z, uint64_t pos, uint64_t size, uint64_t *end,
-		       int *partial, char *why)
+		       struct cap_zframe *f, char *why)
 {
 	for (;;) {
 		uint8_t b[3];
@@ -444,7 +452,7 @@ static int walk_blocks(const struct cap_zread *z, uint64_t pos, uint64_t size, u
 		if (k < 0)
 			return (int)k;
 		if (k < 3) {
-			*partial = 1;
+			f->partial = 1;
 			*end = size;
 			return 0;
 		}
@@ -456,56 +464,60 @@ static int walk_blocks(const struct cap_zread *z, uint64_t pos, uint64_t size, u
 				 (unsigned long long)pos);
 			return -EBADMSG;
 		}
+		if (bsize)
+			f->empty = 0;
 		pos += 3 + (type == 1 ? 1 : bsize);
 		if (bh & 1) {
 			*end = pos;
 			return 0;
 		}
 		if (pos >= size) {
-			*partial = 1;
+			f->partial = 1;
 			*end = size;
 			return 0;
 		}
 	}
 }
 
-int cap_zread_frame_size(const struct cap_zread *z, uint64_t off, uint64_t *size,
-			 int *skippable, int *partial, char *why)
+int cap_zread_frame_size(const struct cap_zread *z, uint64_t off, struct cap_zframe *f,
+			 char *why)
 {
-	uint64_t fsize = cap_zread_size(z), end;
+	uint64_t fsize = cap_zread_size(z), end = 0;
 	uint8_t h[8];
 	ssize_t k = cap_zread_pread(z, h, sizeof(h), off);
-	int rc;
+	int rc, skip;
 
-	*skippable = *partial = 0;
+	memset(f, 0, sizeof(*f));
 	if (k < 0)
 		return (int)k;
 	if (k == 0)
 		return 0;
-	if (k < 5 || ((le32_get(h) & CAP_SKIP_MASK) == CAP_SKIP_MAGIC && k < 8)) {
-		*partial = 1;
-		*size = (uint64_t)k;
+	skip = (le32_get(h) & CAP_SKIP_MASK) == CAP_SKIP_MAGIC;
+	if (k < 5 || (skip && k < 8)) {
+		f->partial = 1;
+		f->size = (uint64_t)k;
 		return 1;
 	}
-	if ((le32_get(h) & CAP_SKIP_MASK) == CAP_SKIP_MAGIC) {
-		*skippable = 1;
-		*size = 8 + (uint64_t)le32_get(h + 4);
-		*partial = off + *size > fsize;
+	if (skip) {
+		f->skippable = 1;
+		f->size = 8 + (uint64_t)le32_get(h + 4);
+		f->partial = off + f->size > fsize;
 		return 1;
 	}
 	if (le32_get(h) != CAP_ZSTD_MAGIC || (h[4] & 0x08)) {
 		snprintf(why, CAP_ZR_WHY, "no zstd frame at offset %llu", (unsigned long long)off);
 		return -EBADMSG;
 	}
-	rc = walk_blocks(z, off + 4 + zstd_header_len(h[4]), fsize, &end, partial, why);
+	f->empty = 1;
+	rc = walk_blocks(z, off + 4 + zstd_header_len(h[4]), fsize, &end, f, why);
 	if (rc)
 		return rc;
-	if (!*partial && (h[4] & 0x04))
+	if (!f->partial && (h[4] & 0x04))
 		end += 4; /* content checksum */
 	if (end > fsize) {
-		*partial = 1;
+		f->partial = 1;
 		end = fsize;
 	}
-	*size = end - off;
+	f->size = end - off;
 	return 1;
 }

@@ -16,8 +16,10 @@
  *
  * The caller keeps out->cap - out->len >= CAP_ZR_MIN_FREE before a step, so
  * each step makes progress.  Plain pcapng input (no zstd) is copied through
- * and has no frames.  Skippable frames are skipped and counted; a zstd
- * seek table is recognised (z.seek_table_last).  Input is read in chunks of
+ * and has no frames.  Skippable frames and empty zstd frames (the writer's
+ * alignment padding) are skipped and counted, and get no frame number, as
+ * in the writer's chain blocks; a zstd seek table is recognised
+ * (z.seek_table_last).  Input is read in chunks of
  * CAP_ZR_CHUNK bytes; nothing is sized from file contents.
  */
 #ifndef AS_FORMAT_CAP_ZREAD_H
@@ -74,9 +76,11 @@ struct cap_zread {
 	size_t tail_len;
 	uint64_t frame_off;       /* compressed offset of the current/last frame */
 	uint64_t frame_no;        /* number of the current frame (zstd frames only) */
-	uint64_t frames;          /* complete zstd frames */
-	uint64_t skippable;       /* complete skippable frames */
+	uint64_t frame_out;       /* bytes the current frame produced so far */
+	uint64_t frames;          /* complete zstd frames with content */
+	uint64_t skippable;       /* skippable and empty zstd frames (padding) */
 	int seek_table_last;      /* the last thing read was a zstd seek table */
+	int frame_bad;            /* error: it came from decoding frame frame_no */
 	int trunc_in_skip;        /* TRUNC: inside a skippable frame */
 	uint64_t trunc_off;       /* TRUNC: where the input ended */
 	uint64_t err_off;         /* error: offset the error refers to */
@@ -103,17 +107,23 @@ ssize_t cap_zread_pread(const struct cap_zread *z, void *buf, size_t n, uint64_t
 
 /*
  * Restart decoding at the zstd frame that begins at @off, calling it frame
- * @frame_no.  Only for CAP_ZR_ZSTD input.  Returns 0 or -EINVAL.
+ * @frame_no.  Not for plain pcapng input.  Returns 0 or -EINVAL.
  */
 int cap_zread_restart(struct cap_zread *z, uint64_t off, uint64_t frame_no);
 
+struct cap_zframe {
+	uint64_t size;   /* compressed bytes (up to the end of input if partial) */
+	int skippable;   /* a skippable frame */
+	int empty;       /* a zstd frame whose blocks hold no content (padding) */
+	int partial;     /* the input ends inside it */
+};
+
 /*
  * Size of the (skippable or zstd) frame at @off found by walking its header
- * and block headers, without decompressing.  Returns 1 (*size set; *partial
- * set when the input ends inside it), 0 at end of input, < 0 when the bytes
- * there are not a frame (@why says why).
+ * and block headers, without decompressing.  Returns 1 (*f set), 0 at end
+ * of input, < 0 when the bytes there are not a frame (@why says why).
  */
-int cap_zread_frame_size(const struct cap_zread *z, uint64_t off, uint64_t *size,
-			 int *skippable, int *partial, char *why);
+int cap_zread_frame_size(const struct cap_zread *z, uint64_t off, struct cap_zframe *f,
+			 char *why);
 
 #endif

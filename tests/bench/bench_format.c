@@ -50,7 +50,11 @@ static void add_small(struct cap_writer *w, uint64_t i)
 				 .tid = 4242, .cap_len = 64, .orig_len = 64 };
 	uint8_t rec[CAP_REC_HDR_MIN + 64];
 
-	memcpy(payload, &i, sizeof(i));
+	/* half entropy, half text: like a written line of a log or a path */
+	uint64_t x = i * 0x9E3779B97F4A7C15ull;
+	for (int k = 0; k < 32; k++, x = x * 6364136223846793005ull + 1442695040888963407ull)
+		payload[k] = "0123456789abcdef"[(x >> 59) & 15];
+	memcpy(payload + 32, "/home/dev/project/build/out.log", 32);
 	memcpy(rec, &h, sizeof(h));
 	memcpy(rec + sizeof(h), payload, 64);
 	cap_writer_add(w, rec, sizeof(rec));

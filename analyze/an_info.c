@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * an_info.c - `asanalyze info FILE...`: one pass over the capture (with the
+ * hash chain recomputed unless --no-verify) and a summary: host, recorder,
+ * wall-clock time range, record counts per type, loss, integrity, whether
+ * the files were closed cleanly, sizes.  Several files are one capture.
+ */
+#include "an_info.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "an_cli.h"
+#include "an_fmt.h"
+#include "an_rec.h"
+#include "format/cap_reader.h"
+
+static const char usage[] =
+	"usage: asanalyze info [--no-verify] FILE...\n"
+	"\n"
+	"Summarize a capture: host, kernel, recorder command line, time range\n"
+	"(UTC), record counts per type, drops and truncations, hash chain status,\n"
+	"whether it was closed cleanly, sizes.  Several FILEs (rotated files) are\n"
+	"read as one capture.\n"
+	"\n"
+	"  -n, --no-verify  do not recompute the hash chain (faster)\n"
+	"  -h, --help       this help\n";
+
+#define NTYPES 65536
+
+struct info {
+	uint64_t *count;         /* per record type */
+	uint64_t data_records;   /* housekeeping excluded */
+	uint64_t payload_bytes;
+	uint64_t trunc_flagged;  /* records with CAP_RF_TRUNC */
+	uint64_t err_flagged;
+	uint64_t first_ts, last_ts;      /* monotonic, data records */
+	uint64_t first_real, last_real;  /* their wall-clock times */
+	uint64_t min_seq, max_seq;
+	struct an_clock clk;
+	/* loss counters: the last STATS of each file, summed */
+	struct cap_stats stats, file_stats;
+	int have_stats;
+	uint64_t footer_drops, footer_truncs, footers;
+	char *meta;              /* first META record's key=value list */
+	size_t meta_len;
+	unsigned cur_file;
+};
+
+static void take_stats(struct info *in, const struct cap_rec *rec)
+{
+	struct cap_stats s;
+
+	cap_rec_fixed(rec, &s, sizeof(s));
+	in->file_stats = s;
+	in->have_stats = 1;
+}
+
+/* STATS counters are running totals per file: add a file's last one. */
+static void close_file_stats(struct info *in)
+{
+	in->stats.drops += in->file_stats.drops;
+	in->stats.truncs += in->file_stats.truncs;
+	in->stats.write_errors += in->file_stats.write_errors;
+	memset(&in->file_stats, 0, sizeof(in->file_stats));
+}
+
+static void take_housekeeping(struct info *in, const struct cap_rec *rec)
+{
+	struct cap_footer f;
+
+	switch (rec->hdr.type) {
+	case CAP_REC_META:
+		an_clock_from_meta(&in->clk, rec->data, rec->data_len);
+		if (!in->meta && rec->data_len) {
+			in->meta = malloc(rec->data_len);
+			if (in->meta) {
+				memcpy(in->meta, rec->data, rec->data_len);
+				in->meta_len = rec->data_len;
+			}
+		}
+		break;
+	case CAP_REC_STATS:
+		take_stats(in, rec);
+		break;
+	case CAP_REC_FOOTER:
+		cap_rec_fixed(rec, &f, sizeof(f));
+		in->footer_drops += f.drops;
+		in->footer_truncs += f.truncs;
+		in->footers++;
+		break;
+	}
+}
+
+static void take(struct info *in, const struct cap_rec *rec)
+{
+	const struct cap_rec_hdr *h = &rec->hdr;
+	uint64_t real;
+
+	if (rec->file_index != in->cur_file) {
+		close_file_stats(in);
+		in->cur_file = rec->file_index;
+	}
+	in->count[h->type]++;
+	if (an_rec_is_housekeeping(h->type)) {
+		take_housekeeping(in, rec);
+		return;
+	}
+	in->data_records++;
+	in->payload_bytes += rec->data_len;
+	if (h->flags & CAP_RF_TRUNC)
+		in->trunc_flagged++;
+	if (h->flags & CAP_RF_ERR)
+		in->err_flagged++;
+	real = an_clock_real(&in->clk, h->ts_ns);
+	if (!in->first_ts || h->ts_ns < in->first_ts) {
+		in->first_ts = h->ts_ns;
+		in->first_real = real;
+	}
+	if (h->ts_ns > in->last_ts) {
+		in->last_ts = h->ts_ns;
+		in->last_real = real;
+	}
+	if (h->seq && (!in->min_seq || h->seq < in->min_seq))
+		in->min_seq = h->seq;
+	if (h->seq > in->max_seq)
+		in->max_seq = h->seq;
+}
+
+static const char *meta(const struct info *in, const char *key)
+{
+	const char *v = in->meta ? cap_kv_find((const uint8_t *)in->meta, in->meta_len, key) :
+				   NULL;
+
+	return v && *v ? v : "-";
+}
+
+static void print_files(const char *const *paths, size_t n)
+{
+	char sz[32];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		printf("%-13s %s (%s)\n", i ? "" : "file:", paths[i],
+		       an_fmt_size(an_files_size(paths + i, 1), sz, sizeof(sz)));
+}
+
+static void print_header(const struct info *in)
+{
+	struct cap_buf q = { 0 };
+
+	printf("%-13s %s (Linux %s %s)\n", "host:", meta(in, "hostname"), meta(in, "kernel"),
+	       meta(in, "machine"));
+	printf("%-13s %s\n", "boot id:", meta(in, "boot_id"));
+	/* the command line is from the capture: escape it */
+	if (!an_esc(&q, meta(in, "cmdline"), strlen(meta(in, "cmdline"))))
+		printf("%-13s %s: %.*s\n", "recorder:", meta(in, "recorder"), (int)q.len,
+		       (const char *)q.p);
+	cap_buf_release(&q);
+	printf("%-13s %s, format version %s\n", "writer:", meta(in, "writer"),
+	       meta(in, "format_version"));
+	if (strcmp(meta(in, "filter"), "-"))
+		printf("%-13s %s\n", "filter:", meta(in, "filter"));
+}
+
+static void print_time(const struct info *in)
+{
+	char a[64], b[64], d[64];
+
+	if (!in->data_records) {
+		printf("%-13s (no data records)\n", "time:");
+		return;
+	}
+	if (in->first_real)
+		printf("%-13s %s .. %s (%s)\n", "time:", an_fmt_iso(in->first_real, 3, a, sizeof(a)),
+		       an_fmt_iso(in->last_real, 3, b, sizeof(b)),
+		       an_fmt_duration(in->last_ts - in->first_ts, d, sizeof(d)));
+	else
+		printf("%-13s monotonic %s .. %s (%s; no clock anchor in META)\n", "time:",
+		       an_fmt_ts(NULL, in->first_ts, 3, a, sizeof(a)),
+		       an_fmt_ts(NULL, in->last_ts, 3, b, sizeof(b)),
+		       an_fmt_duration(in->last_ts - in->first_ts, d, sizeof(d)));
+}
+
+static void print_counts(const struct info *in)
+{
+	char tb[16];
+	unsigned t;
+
+	printf("%-13s %" PRIu64 " data records, %s of payload data", "records:",
+	       in->data_records, an_fmt_size(in->payload_bytes, tb, sizeof(tb)));
+	if (in->max_seq)
+		printf(", seq %" PRIu64 "..%" PRIu64, in->min_seq, in->max_seq);
+	printf("\n");
+	for (t = 0; t < NTYPES; t++)
+		if (in->count[t])
+			printf("  %-11s %12" PRIu64 "%s\n", an_rec_type_name(t, tb, sizeof(tb)),
+			       in->count[t], an_rec_is_housekeeping(t) ? "  (housekeeping)" : "");
+}
+
+static void print_loss(const struct info *in)
+{
+	printf("%-13s %" PRIu64 " (stats)", "drops:", (uint64_t)in->stats.drops);
+	if (in->footers)
+		printf(", %" PRIu64 " (footer)", in->footer_drops);
+	if (in->stats.write_errors)
+		printf(", %" PRIu64 " write errors", (uint64_t)in->stats.write_errors);
+	printf("%s\n", in->have_stats ? "" : " - no STATS record seen");
+	printf("%-13s %" PRIu64 " (stats)", "truncations:", (uint64_t)in->stats.truncs);
+	if (in->footers)
+		printf(", %" PRIu64 " (footer)", in->footer_truncs);
+	printf(", %" PRIu64 " records flagged truncated\n", in->trunc_flagged);
+	if (in->err_flagged)
+		printf("%-13s %" PRIu64 " records of failed calls\n", "errors:", in->err_flagged);
+}
+
+static void print_integrity(const struct cap_reader_stats *s, int verify, int read_error)
+{
+	char a[32], b[32];
+
+	if (!verify)
+		printf("%-13s not verified (--no-verify)\n", "integrity:");
+	else if (s->chain_bad)
+		printf("%-13s %" PRIu64 " bad of %" PRIu64 " chain blocks; first bad frame %" PRIu64
+		       " at offset %" PRIu64 " of file %u\n",
+		       "integrity:", s->chain_bad, s->chain_bad + s->chain_ok, s->first_bad_frame,
+		       s->first_bad_off, s->first_bad_file);
+	else if (s->chain_ok)
+		printf("%-13s chain verified ok (%" PRIu64 " chain blocks)%s\n", "integrity:",
+		       s->chain_ok, read_error ? " up to the read error" : "");
+	else
+		printf("%-13s not verified (no chain blocks)\n", "integrity:");
+	printf("%-13s %s (%s, %s)\n", "closed:",
+	       s->has_footer && s->has_seek_table && !s->truncated ? "cleanly" : "NOT cleanly",
+	       s->has_footer ? "footer" : "no footer",
+	       s->has_seek_table ? "seek table" : "no seek table");
+	printf("%-13s %s compressed, %s uncompressed", "size:",
+	       an_fmt_size(s->comp_bytes, a, sizeof(a)), an_fmt_size(s->raw_bytes, b, sizeof(b)));
+	if (s->comp_bytes)
+		printf(", ratio %.1f", (double)s->raw_bytes / (double)s->comp_bytes);
+	printf(", %" PRIu64 " frames, %" PRIu64 " sections\n", s->frames, s->sections);
+	if (s->unknown_blocks || s->foreign_custom)
+		printf("%-13s %" PRIu64 " unknown blocks, %" PRIu64 " foreign custom blocks\n",
+		       "skipped:", s->unknown_blocks, s->foreign_custom);
+}
+
+static void print_warnings(const struct cap_reader *r, const struct cap_reader_stats *s)
+{
+	const char *w;
+	size_t i;
+
+	for (i = 0; (w = cap_reader_warning(r, i)); i++)
+		printf("%-13s %s\n", i ? "" : "warnings:", w);
+	if (!i && s->truncated)
+		printf("%-13s truncated tail; run 'asanalyze repair'\n", "warnings:");
+}
+
+static int info_run(struct info *in, struct cap_reader *r, const char *const *paths, size_t n,
+		    int verify)
+{
+	struct cap_reader_stats st;
+	struct an_progress pg;
+	struct cap_rec rec;
+	int rc;
+
+	an_progress_init(&pg, "info", paths, n);
+	while ((rc = cap_reader_next(r, &rec)) > 0) {
+		take(in, &rec);
+		an_progress_update(&pg, rec.file_index, rec.frame_off);
+	}
+	an_progress_end(&pg);
+	close_file_stats(in);
+	cap_reader_stats(r, &st);
+	print_files(paths, n);
+	print_header(in);
+	print_time(in);
+	print_counts(in);
+	print_loss(in);
+	print_integrity(&st, verify, rc < 0);
+	print_warnings(r, &st);
+	fflush(stdout);
+	if (rc < 0) {
+		an_err_cap(cap_reader_err(r), "the summary covers the records before this point");
+		return AN_EXIT_DATA;
+	}
+	return AN_EXIT_OK;
+}
+
+int an_info_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "no-verify", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cap_reader_opts o;
+	struct cap_reader *r;
+	struct info in = { 0 };
+	struct cap_err err;
+	int c, rc;
+
+	cap_reader_opts_init(&o);
+	o.verify = 1;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":nh", lo, NULL)) != -1) {
+		if (c == 'n') {
+			o.verify = 0;
+		} else if (c == 'h') {
+			fputs(usage, stdout);
+			return AN_EXIT_OK;
+		} else {
+			return an_bad_option("info", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return an_usage("info", "no capture file given");
+	in.count = calloc(NTYPES, sizeof(*in.count));
+	if (!in.count) {
+		an_err("out of memory");
+		return AN_EXIT_DATA;
+	}
+	if (cap_reader_open((const char *const *)argv + optind, (size_t)(argc - optind), &o, &r,
+			    &err)) {
+		an_err_cap(&err, NULL);
+		free(in.count);
+		return AN_EXIT_DATA;
+	}
+	rc = info_run(&in, r, (const char *const *)argv + optind, (size_t)(argc - optind),
+		      o.verify);
+	cap_reader_close(r);
+	free(in.count);
+	free(in.meta);
+	return rc;
+}
