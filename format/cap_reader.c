@@ -64,6 +64,7 @@ struct cap_reader {
 	uint64_t out_u;       /* uncompressed offset of out.p[0] in the file */
 	uint64_t frame_u;     /* uncompressed offset where the frame began */
 	uint64_t block_no, frame_blocks;
+	uint64_t decoded;     /* uncompressed bytes decoded, all files */
 	int in_section, asight, footer, seeked, cut;
 	uint64_t lframe_no, lframe_off; /* plain pcapng: frames end at chain blocks */
 	uint64_t sec_frame0;  /* frame number at the section's start */
@@ -386,6 +387,9 @@ static int stream_fail(struct cap_reader *r, int code)
 	if (code == -EBADMSG && resync(r) == 0)
 		return 1;
 	r->failed = code;
+	if (r->z.frame_bad)
+		return cap_err_set(&r->err, code, cur_name(r), r->z.err_off, CAP_OFF_NONE,
+				   "frame %llu: %s", (unsigned long long)r->z.frame_no, r->z.why);
 	return cap_err_set(&r->err, code, cur_name(r), r->z.err_off, CAP_OFF_NONE, "%s",
 			   r->z.why);
 }
@@ -442,7 +446,11 @@ static int need_more(struct cap_reader *r, size_t need)
 		want = OUT_FREE;
 	if (cap_buf_reserve(&r->out, want))
 		return block_fail(r, -ENOMEM, r->pos, "out of memory");
+	have = r->out.len;
 	ev = cap_zread_step(&r->z, &r->out);
+	r->decoded += r->out.len - have;
+	if (r->o.max_bytes && r->decoded > r->o.max_bytes)
+		return block_fail(r, -E2BIG, r->pos, "over the limit of uncompressed bytes to read");
 	switch (ev) {
 	case CAP_ZR_DATA:
 		return 1;
@@ -519,6 +527,10 @@ static void file_finish(struct cap_reader *r)
 	if (r->asight && !r->footer && !r->cut && !r->seeked)
 		warn(r, "'%s': offset %llu: no footer: the file was not closed cleanly "
 		     "(recorder killed?); every complete frame was read", cur_name(r),
+		     (unsigned long long)cap_zread_offset(&r->z));
+	else if (r->footer && !is_plain(r) && !r->z.seek_table_last && !r->cut)
+		warn(r, "'%s': offset %llu: no seek table at the end of the file (cut copy?); "
+		     "every frame was read", cur_name(r),
 		     (unsigned long long)cap_zread_offset(&r->z));
 	file_stop(r);
 	r->cur++;

@@ -47,6 +47,9 @@ struct cap_reader_opts {
 	int mem_only;               /* paths[0] is ignored; read opts.mem/mem_len */
 	const void *mem;            /* in-memory capture (fuzzing, tests) */
 	size_t mem_len;
+	uint64_t max_bytes;         /* 0: no limit; else fail with -E2BIG after
+				     * decoding this many uncompressed bytes
+				     * (zstd bombs in fuzzing/untrusted input) */
 };
 
 void cap_reader_opts_init(struct cap_reader_opts *o);

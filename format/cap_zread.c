@@ -323,8 +323,7 @@ static int zstd_feed(struct cap_zread *z, struct cap_buf *out, int *stalls)
 	if (ZSTD_isError(ret)) {
 		z->in_frame = 0;
 		z->frame_bad = 1;
-		return zfail(z, -EBADMSG, z->frame_off, "frame %llu: zstd: %s",
-			     (unsigned long long)z->frame_no, ZSTD_getErrorName(ret));
+		return zfail(z, -EBADMSG, z->frame_off, "zstd: %s", ZSTD_getErrorName(ret));
 	}
 	*stalls = (in.pos == z->ipos && !o.pos) ? *stalls + 1 : 0;
 	z->ipos = in.pos;
@@ -349,8 +348,7 @@ static int zstd_feed(struct cap_zread *z, struct cap_buf *out, int *stalls)
 	/* zstd always moves with input and output room; guard anyway so that
 	 * no input can make this loop forever */
 	if (*stalls > 2 && z->ipos < z->ilen)
-		return zfail(z, -EBADMSG, z->frame_off, "frame %llu: zstd made no progress",
-			     (unsigned long long)z->frame_no);
+		return zfail(z, -EBADMSG, z->frame_off, "zstd made no progress");
 	return 0;
 }
 

@@ -80,7 +80,8 @@ struct cap_zread {
 	uint64_t frames;          /* complete zstd frames with content */
 	uint64_t skippable;       /* skippable and empty zstd frames (padding) */
 	int seek_table_last;      /* the last thing read was a zstd seek table */
-	int frame_bad;            /* error: it came from decoding frame frame_no */
+	int frame_bad;            /* error: it came from decoding frame frame_no
+				   * (why has no frame number then) */
 	int trunc_in_skip;        /* TRUNC: inside a skippable frame */
 	uint64_t trunc_off;       /* TRUNC: where the input ended */
 	uint64_t err_off;         /* error: offset the error refers to */

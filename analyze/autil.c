@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * autil.c - containers for the analysis modules (see autil.h).
+ */
+#include "autil.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct au_slot {
+	struct au_key k;
+	void *v; /* NULL: empty */
+};
+
+static uint64_t key_hash(struct au_key k)
+{
+	uint64_t h = k.a * 0x9E3779B97F4A7C15ull;
+
+	h ^= (k.b + 0x632BE59BD9B4E019ull) * 0xC2B2AE3D27D4EB4Full;
+	h ^= (k.c + 0x165667B19E3779F9ull) * 0x94D049BB133111EBull;
+	return h ^ (h >> 31);
+}
+
+static int key_eq(struct au_key x, struct au_key y)
+{
+	return x.a == y.a && x.b == y.b && x.c == y.c;
+}
+
+void *au_map_get(const struct au_map *m, struct au_key k)
+{
+	size_t i;
+
+	if (!m->cap)
+		return NULL;
+	for (i = key_hash(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->slots[i].v)
+			return NULL;
+		if (key_eq(m->slots[i].k, k))
+			return m->slots[i].v;
+	}
+}
+
+static int map_grow(struct au_map *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 64, i, j;
+	struct au_slot *ns = calloc(ncap, sizeof(*ns));
+
+	if (!ns)
+		return -ENOMEM;
+	for (i = 0; i < m->cap; i++) {
+		if (!m->slots[i].v)
+			continue;
+		for (j = key_hash(m->slots[i].k) & (ncap - 1); ns[j].v; j = (j + 1) & (ncap - 1))
+			;
+		ns[j] = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = ns;
+	m->cap = ncap;
+	return 0;
+}
+
+int au_map_put(struct au_map *m, struct au_key k, void *v)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap && map_grow(m))
+		return -ENOMEM;
+	for (i = key_hash(k) & (m->cap - 1); m->slots[i].v; i = (i + 1) & (m->cap - 1)) {
+		if (key_eq(m->slots[i].k, k)) {
+			m->slots[i].v = v;
+			return 0;
+		}
+	}
+	m->slots[i].k = k;
+	m->slots[i].v = v;
+	m->n++;
+	return 0;
+}
+
+void au_map_release(struct au_map *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->n = m->cap = 0;
+}
+
+void *au_push(void *arr, size_t *n, size_t *cap, size_t size)
+{
+	void **pa = arr;
+	char *p = *pa;
+
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+
+		p = realloc(p, nc * size);
+		if (!p)
+			return NULL;
+		*pa = p;
+		*cap = nc;
+	}
+	p += *n * size;
+	memset(p, 0, size);
+	(*n)++;
+	return p;
+}
+
+char *au_strndup(const void *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (!p)
+		return NULL;
+	if (n)
+		memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+char *au_strdup(const char *s)
+{
+	return s ? au_strndup(s, strlen(s)) : NULL;
+}
+
+char *au_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *p = NULL;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	return r < 0 ? NULL : p;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * autil.h - small containers shared by the analysis modules: a growable
+ * array helper and a hash map keyed by three u64 words (pid, start, ptr).
+ *
+ * Calling sequence (map):
+ *   struct au_map m = {0};
+ *   au_map_put(&m, k, v); v = au_map_get(&m, k); au_map_release(&m);
+ * The map does not own its values.  Functions return 0 or -ENOMEM.
+ */
+#ifndef AS_ANALYZE_AUTIL_H
+#define AS_ANALYZE_AUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct au_key {
+	uint64_t a, b, c;
+};
+
+struct au_map {
+	struct au_slot *slots;
+	size_t n, cap;
+};
+
+void *au_map_get(const struct au_map *m, struct au_key k);
+int au_map_put(struct au_map *m, struct au_key k, void *v);
+void au_map_release(struct au_map *m);
+
+/*
+ * Make room for one more element of @size bytes in *@arr (count *@n,
+ * capacity *@cap); returns a pointer to the new zeroed element (and bumps
+ * *@n) or NULL on -ENOMEM.
+ */
+void *au_push(void *arr, size_t *n, size_t *cap, size_t size);
+
+/* strndup that never returns NULL for n == 0 input; NULL only on ENOMEM. */
+char *au_strndup(const void *s, size_t n);
+char *au_strdup(const char *s);
+
+/* printf into a new string; NULL on ENOMEM. */
+char *au_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

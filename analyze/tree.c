@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tree.c - process model from PROC snapshots and FORK/EXEC/EXIT records.
+ */
+#include "tree.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct au_key key2(uint32_t pid, uint64_t start)
+{
+	struct au_key k = { pid, start, 0 };
+
+	return k;
+}
+
+static struct au_key key1(uint32_t pid)
+{
+	struct au_key k = { pid, 0, 1 };
+
+	return k;
+}
+
+int tree_new(struct tree **out)
+{
+	*out = calloc(1, sizeof(**out));
+	return *out ? 0 : -ENOMEM;
+}
+
+static void free_argv(char **argv, uint32_t argc)
+{
+	uint32_t i;
+
+	for (i = 0; argv && i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static void proc_free(struct tree_proc *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nexecs; i++) {
+		free(p->execs[i].filename);
+		free(p->execs[i].cwd);
+		free_argv(p->execs[i].argv, p->execs[i].argc);
+	}
+	free(p->execs);
+	free(p->exe);
+	free(p->cwd);
+	free_argv(p->argv, p->argc);
+	free(p);
+}
+
+void tree_free(struct tree *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->n; i++)
+		proc_free(t->procs[i]);
+	free(t->procs);
+	au_map_release(&t->by_key);
+	au_map_release(&t->by_pid);
+	free(t);
+}
+
+struct tree_proc *tree_get(const struct tree *t, uint32_t pid, uint64_t start_ns)
+{
+	return au_map_get(&t->by_key, key2(pid, start_ns));
+}
+
+struct tree_proc *tree_ref(struct tree *t, uint32_t pid, uint64_t start_ns, uint64_t ts)
+{
+	struct tree_proc *p = tree_get(t, pid, start_ns), **slot;
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	slot = au_push(&t->procs, &t->n, &t->cap, sizeof(*slot));
+	if (!slot || au_map_put(&t->by_key, key2(pid, start_ns), p) ||
+	    au_map_put(&t->by_pid, key1(pid), p)) {
+		if (slot)
+			t->n--;
+		free(p);
+		return NULL;
+	}
+	*slot = p;
+	p->id = t->n;
+	p->pid = pid;
+	p->start_ns = start_ns;
+	p->t_start = ts;
+	p->placeholder = 1;
+	return p;
+}
+
+static void link_child(struct tree_proc *parent, struct tree_proc *c)
+{
+	if (c->parent || parent == c || tree_is_descendant(parent, c))
+		return;
+	c->parent = parent;
+	if (parent->last_child)
+		parent->last_child->sibling = c;
+	else
+		parent->child = c;
+	parent->last_child = c;
+}
+
+int tree_is_descendant(const struct tree_proc *p, const struct tree_proc *anc)
+{
+	for (; p; p = p->parent)
+		if (p == anc)
+			return 1;
+	return 0;
+}
+
+/* Split @n NUL-terminated strings from data; the rest is returned via @used. */
+static char **split_strings(const uint8_t *d, size_t len, uint32_t n, uint32_t *got, size_t *used)
+{
+	char **v = calloc(n ? n : 1, sizeof(*v));
+	size_t off = 0;
+	uint32_t i;
+
+	*got = 0;
+	if (!v)
+		return NULL;
+	for (i = 0; i < n && off < len; i++) {
+		const uint8_t *z = memchr(d + off, 0, len - off);
+		size_t l = z ? (size_t)(z - (d + off)) : len - off;
+
+		v[i] = au_strndup(d + off, l);
+		if (!v[i])
+			break;
+		off += l + (z ? 1 : 0);
+		(*got)++;
+	}
+	*used = off;
+	return v;
+}
+
+static void set_argv(struct tree_proc *p, char **argv, uint32_t argc)
+{
+	uint32_t i;
+
+	free_argv(p->argv, p->argc);
+	p->argv = calloc(argc ? argc : 1, sizeof(char *));
+	p->argc = 0;
+	for (i = 0; p->argv && i < argc; i++)
+		if ((p->argv[i] = au_strdup(argv[i])))
+			p->argc++;
+}
+
+static void set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = au_strdup(s);
+}
+
+static int feed_proc(struct tree *t, const struct cap_rec *rec)
+{
+	struct cap_proc cp;
+	struct tree_proc *p;
+	const uint8_t *d = rec->data;
+	size_t len = rec->data_len, off = 0, used;
+	char *exe, *cwd;
+	char **argv;
+	uint32_t argc;
+
+	cap_rec_fixed(rec, &cp, sizeof(cp));
+	p = tree_ref(t, rec->hdr.pid, rec->hdr.task_start_ns, rec->hdr.ts_ns);
+	if (!p)
+		return -ENOMEM;
+	p->placeholder = 0;
+	p->from_snapshot = 1;
+	p->ppid = cp.ppid;
+	p->uid = cp.uid;
+	p->uid_known = 1;
+	memcpy(p->comm, cp.comm, 16);
+	if (cp.exe_len > len || cp.cwd_len > len - cp.exe_len ||
+	    cp.cgroup_len > len - cp.exe_len - cp.cwd_len)
+		return 0; /* lengths do not fit: keep what the fixed part said */
+	exe = au_strndup(d, cp.exe_len ? strnlen((const char *)d, cp.exe_len) : 0);
+	off = cp.exe_len;
+	cwd = au_strndup(d + off, cp.cwd_len ? strnlen((const char *)d + off, cp.cwd_len) : 0);
+	off += cp.cwd_len + cp.cgroup_len;
+	free(p->exe);
+	free(p->cwd);
+	p->exe = exe;
+	p->cwd = cwd;
+	argv = split_strings(d + off, len - off, cp.argc, &argc, &used);
+	if (argv) {
+		set_argv(p, argv, argc);
+		free_argv(argv, argc);
+	}
+	/* task_start_ns shares the clock of ts_ns, so it is the real start */
+	if (rec->hdr.task_start_ns && rec->hdr.task_start_ns <= rec->hdr.ts_ns)
+		p->t_start = rec->hdr.task_start_ns;
+	return 0;
+}
+
+static int feed_fork(struct tree *t, const struct cap_rec *rec)
+{
+	struct cap_fork f;
+	struct tree_proc *parent, *c;
+
+	cap_rec_fixed(rec, &f, sizeof(f));
+	parent = tree_ref(t, f.parent_pid, f.parent_start_ns, rec->hdr.ts_ns);
+	if (!parent)
+		return -ENOMEM;
+	if (f.is_thread || f.child_pid == f.parent_pid) {
+		parent->nthreads++;
+		return 0;
+	}
+	c = tree_ref(t, f.child_pid, f.child_start_ns, rec->hdr.ts_ns);
+	if (!c)
+		return -ENOMEM;
+	c->placeholder = 0;
+	c->t_start = rec->hdr.ts_ns;
+	c->ppid = f.parent_pid;
+	/* a child inherits its parent's image until it execs */
+	if (!c->argv && parent->argv)
+		set_argv(c, parent->argv, parent->argc);
+	if (!c->exe && parent->exe)
+		c->exe = au_strdup(parent->exe);
+	if (!c->cwd && parent->cwd)
+		c->cwd = au_strdup(parent->cwd);
+	if (parent->uid_known) {
+		c->uid = parent->uid;
+		c->uid_known = 1;
+	}
+	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	link_child(parent, c);
+	return 0;
+}
+
+static int feed_exec(struct tree *t, const struct cap_rec *rec)
+{
+	struct cap_exec e;
+	struct tree_proc *p;
+	struct tree_exec *x;
+	const uint8_t *d = rec->data;
+	size_t len = rec->data_len, used = 0, l;
+	uint32_t got;
+
+	cap_rec_fixed(rec, &e, sizeof(e));
+	p = tree_ref(t, rec->hdr.pid, rec->hdr.task_start_ns, rec->hdr.ts_ns);
+	if (!p)
+		return -ENOMEM;
+	x = au_push(&p->execs, &p->nexecs, &p->cexecs, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->ts = rec->hdr.ts_ns;
+	if (e.cwd_len <= len) {
+		x->cwd = e.cwd_len ? au_strndup(d + len - e.cwd_len,
+						strnlen((const char *)d + len - e.cwd_len, e.cwd_len))
+				   : NULL;
+		len -= e.cwd_len;
+	}
+	l = strnlen((const char *)d, len);
+	x->filename = au_strndup(d, l);
+	used = l < len ? l + 1 : len;
+	x->argv = split_strings(d + used, len - used, e.argc, &got, &l);
+	x->argc = got;
+	x->truncated = got < e.argc || (rec->hdr.flags & CAP_RF_TRUNC);
+	p->placeholder = 0;
+	if (!p->ppid)
+		p->ppid = e.ppid;
+	p->uid = e.uid;
+	p->uid_known = 1;
+	memcpy(p->comm, e.comm, 16);
+	set_str(&p->exe, x->filename);
+	if (x->cwd)
+		set_str(&p->cwd, x->cwd);
+	if (x->argv)
+		set_argv(p, x->argv, x->argc);
+	return 0;
+}
+
+static int feed_exit(struct tree *t, const struct cap_rec *rec)
+{
+	struct cap_exit e;
+	struct tree_proc *p;
+
+	cap_rec_fixed(rec, &e, sizeof(e));
+	if (e.is_thread)
+		return 0;
+	p = tree_ref(t, rec->hdr.pid, rec->hdr.task_start_ns, rec->hdr.ts_ns);
+	if (!p)
+		return -ENOMEM;
+	p->exited = 1;
+	p->t_end = rec->hdr.ts_ns;
+	p->exit_status = e.exit_code;
+	if (!p->comm[0])
+		memcpy(p->comm, e.comm, 16);
+	return 0;
+}
+
+int tree_feed(struct tree *t, const struct cap_rec *rec)
+{
+	uint64_t ts = rec->hdr.ts_ns;
+
+	if (rec->hdr.type == CAP_REC_PROC || rec->hdr.type == CAP_REC_FORK ||
+	    rec->hdr.type == CAP_REC_EXEC || rec->hdr.type == CAP_REC_EXIT) {
+		if (!t->first_ts || ts < t->first_ts)
+			t->first_ts = ts;
+		if (ts > t->last_ts)
+			t->last_ts = ts;
+	}
+	switch (rec->hdr.type) {
+	case CAP_REC_PROC:
+		return feed_proc(t, rec);
+	case CAP_REC_FORK:
+		return feed_fork(t, rec);
+	case CAP_REC_EXEC:
+		return feed_exec(t, rec);
+	case CAP_REC_EXIT:
+		return feed_exit(t, rec);
+	default:
+		return 0;
+	}
+}
+
+/* The process with @pid alive at @ts (the latest started before it). */
+static struct tree_proc *alive_at(const struct tree *t, uint32_t pid, uint64_t ts,
+				  const struct tree_proc *not)
+{
+	struct tree_proc *best = NULL;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct tree_proc *p = t->procs[i];
+
+		if (p == not || p->pid != pid || p->t_start > ts)
+			continue;
+		if (p->exited && p->t_end < ts)
+			continue;
+		if (!best || p->t_start > best->t_start)
+			best = p;
+	}
+	return best;
+}
+
+void tree_finish(struct tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct tree_proc *p = t->procs[i], *par;
+
+		if (p->parent || !p->ppid)
+			continue;
+		par = alive_at(t, p->ppid, p->t_start, p);
+		if (par)
+			link_child(par, p);
+	}
+}
+
+const char *tree_status_str(const struct tree_proc *p, char *buf, size_t size)
+{
+	int sig;
+
+	if (!p->exited)
+		return "running";
+	sig = p->exit_status & 0x7f;
+	if (sig) {
+		const char *n = sigabbrev_np(sig);
+
+		if (n)
+			snprintf(buf, size, "SIG%s", n);
+		else
+			snprintf(buf, size, "signal %d", sig);
+	} else {
+		snprintf(buf, size, "%d", (p->exit_status >> 8) & 0xff);
+	}
+	return buf;
+}
+
+static int needs_quote(const char *s)
+{
+	if (!*s)
+		return 1;
+	for (; *s; s++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+			    "-_./=:,+@%", *s))
+			return 1;
+	return 0;
+}
+
+char *tree_argv_join(char *const *argv, uint32_t argc)
+{
+	size_t cap = 1, i, o = 0;
+	char *s;
+
+	for (i = 0; i < argc; i++)
+		cap += strlen(argv[i]) * 4 + 3;
+	s = malloc(cap);
+	if (!s)
+		return NULL;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (i)
+			s[o++] = ' ';
+		if (!needs_quote(a)) {
+			memcpy(s + o, a, strlen(a));
+			o += strlen(a);
+			continue;
+		}
+		s[o++] = '\'';
+		for (; *a; a++) {
+			if (*a == '\'') {
+				memcpy(s + o, "'\\''", 4);
+				o += 4;
+			} else {
+				s[o++] = *a;
+			}
+		}
+		s[o++] = '\'';
+	}
+	s[o] = 0;
+	return s;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tree.h - the process model: one node per process, identified by
+ * (pid, task_start_ns) so that pid reuse never merges two processes.
+ *
+ * Calling sequence:
+ *   tree_new(&t);
+ *   for each record in time order: tree_feed(t, &rec);   PROC FORK EXEC EXIT
+ *   tree_finish(t);            link snapshot processes to their parents
+ *   t->procs[0..t->n) in first-seen order; tree_get(), tree_at()
+ *   tree_free(t);
+ *
+ * Threads are folded into their process (counted in nthreads).  A process
+ * first seen through another record (a TLS write of a process that predates
+ * the capture and the snapshot) gets a placeholder node via tree_ref().
+ */
+#ifndef AS_ANALYZE_TREE_H
+#define AS_ANALYZE_TREE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/autil.h"
+#include "format/cap_reader.h"
+
+struct tree_exec {
+	uint64_t ts;
+	char *filename;
+	char **argv;       /* argc strings, owned */
+	uint32_t argc;
+	char *cwd;         /* may be NULL */
+	int truncated;     /* argv was cut by the probe */
+};
+
+struct tree_proc {
+	uint64_t id;               /* 1-based, in first-seen order */
+	uint32_t pid;
+	uint64_t start_ns;         /* task_start_ns: identity, not a time */
+	uint32_t ppid;
+	struct tree_proc *parent;  /* NULL: root (or parent unknown) */
+	struct tree_proc *child, *last_child, *sibling;
+	char comm[17];
+	char *exe;
+	char **argv;               /* current argv (after the last exec), owned */
+	uint32_t argc;
+	char *cwd;
+	uint32_t uid;
+	int uid_known;
+	uint64_t t_start;          /* fork time, or first time seen */
+	uint64_t t_end;            /* exit time; 0 while alive */
+	int exited;
+	int32_t exit_status;       /* raw wait status: code << 8 | signal */
+	int from_snapshot;
+	int placeholder;           /* only seen through other records */
+	uint32_t nthreads;         /* threads created during the capture */
+	struct tree_exec *execs;
+	size_t nexecs, cexecs;
+};
+
+struct tree {
+	struct tree_proc **procs;
+	size_t n, cap;
+	struct au_map by_key;      /* (pid, start) -> proc */
+	struct au_map by_pid;      /* (pid) -> most recent proc with that pid */
+	uint64_t first_ts, last_ts;
+};
+
+int tree_new(struct tree **out);
+void tree_free(struct tree *t);
+
+/* Update the model from one record; other record types are ignored.
+ * Returns 0 or -ENOMEM. */
+int tree_feed(struct tree *t, const struct cap_rec *rec);
+
+/* Resolve parents known only by ppid (snapshot, placeholders). */
+void tree_finish(struct tree *t);
+
+/* The process (pid, start) or NULL. */
+struct tree_proc *tree_get(const struct tree *t, uint32_t pid, uint64_t start_ns);
+
+/* The process (pid, start), created as a placeholder seen at @ts if new;
+ * NULL only on -ENOMEM. */
+struct tree_proc *tree_ref(struct tree *t, uint32_t pid, uint64_t start_ns, uint64_t ts);
+
+/* 1 when @p is @anc or one of its descendants. */
+int tree_is_descendant(const struct tree_proc *p, const struct tree_proc *anc);
+
+/* Render a wait status: "0", "1", "SIGKILL", "?" (running); into @buf. */
+const char *tree_status_str(const struct tree_proc *p, char *buf, size_t size);
+
+/* Join argv into one shell-like line (words with spaces/quotes quoted). */
+char *tree_argv_join(char *const *argv, uint32_t argc);
+
+#endif

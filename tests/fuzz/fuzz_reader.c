@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_reader.c - libFuzzer target for the capture reader (cap_reader.c,
+ * cap_zread.c, cap_parse.c, cap_seek.c, cap_merge.c).
+ *
+ * The input is read from memory as one capture, with chain verification,
+ * in file order, in time order, and after a seek to a timestamp taken from
+ * the input.  Every record must be self-consistent and every byte it points
+ * at readable (ASan checks that); errors must carry a message and stay
+ * sticky; the reader must stop.  tests/fuzz/regress.c replays the corpus
+ * without libFuzzer in `make test`.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/cap_cursor.h"
+#include "format/cap_reader.h"
+
+#define FUZZ_ASSERT(c)                                                          \
+	do {                                                                    \
+		if (!(c))                                                       \
+			__builtin_trap();                                       \
+	} while (0)
+
+/* bounds a zstd bomb: far more than any corpus input decodes to */
+#define FUZZ_MAX_BYTES (32ull << 20)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Read every byte the record points at, so ASan sees any bad pointer. */
+static unsigned touch(const struct cap_rec *rec)
+{
+	unsigned sum = 0;
+	size_t i;
+
+	for (i = 0; i < rec->raw_len; i++)
+		sum += rec->raw[i];
+	for (i = 0; i < rec->fixed_len; i++)
+		sum += rec->fixed[i];
+	for (i = 0; i < rec->data_len; i++)
+		sum += rec->data[i];
+	return sum;
+}
+
+static void check_rec(const struct cap_rec *rec, uint64_t *last_block)
+{
+	const char *v;
+
+	FUZZ_ASSERT(rec->hdr.hdr_len >= CAP_REC_HDR_MIN);
+	FUZZ_ASSERT(rec->raw_len == (size_t)rec->hdr.hdr_len + rec->fixed_len + rec->data_len);
+	FUZZ_ASSERT(rec->fixed == rec->raw + rec->hdr.hdr_len);
+	FUZZ_ASSERT(rec->data == rec->fixed + rec->fixed_len);
+	FUZZ_ASSERT(rec->fixed_len == rec->hdr.fixed_len);
+	FUZZ_ASSERT(rec->data_len == rec->hdr.cap_len);
+	FUZZ_ASSERT(rec->file_index == 0);
+	/* the decoded header is the stored one */
+	FUZZ_ASSERT(le16_get(rec->raw) == rec->hdr.type);
+	FUZZ_ASSERT(le64_get(rec->raw + 8) == rec->hdr.ts_ns);
+	FUZZ_ASSERT(le64_get(rec->raw + 16) == rec->hdr.seq);
+	if (last_block) {
+		FUZZ_ASSERT(*last_block == UINT64_MAX || rec->block_no > *last_block);
+		*last_block = rec->block_no;
+	}
+	(void)touch(rec);
+	if (rec->hdr.type == CAP_REC_META || rec->hdr.type == CAP_REC_TARGET) {
+		v = cap_kv_find(rec->data, rec->data_len, "hostname");
+		if (v) {
+			FUZZ_ASSERT(v > (const char *)rec->data);
+			FUZZ_ASSERT(v + strlen(v) < (const char *)rec->data + rec->data_len);
+		}
+	}
+	(void)cap_rec_type_name(rec->hdr.type);
+}
+
+static void check_end(struct cap_reader *r, int rc)
+{
+	struct cap_reader_stats st;
+	struct cap_rec rec;
+	const char *w;
+	char buf[600];
+	size_t i;
+
+	if (rc < 0) {
+		FUZZ_ASSERT(cap_reader_err(r)->code == rc);
+		FUZZ_ASSERT(cap_strerror(cap_reader_err(r), buf, sizeof(buf))[0]);
+		FUZZ_ASSERT(cap_reader_next(r, &rec) == rc); /* sticky */
+	} else {
+		FUZZ_ASSERT(cap_reader_next(r, &rec) == 0);
+	}
+	cap_reader_stats(r, &st);
+	FUZZ_ASSERT(st.records <= st.blocks);
+	FUZZ_ASSERT(st.chain_bad == 0 || st.first_bad_frame != UINT64_MAX);
+	for (i = 0; (w = cap_reader_warning(r, i)); i++)
+		FUZZ_ASSERT(strlen(w) < 4096);
+	(void)cap_reader_meta(r, "shb_os");
+	(void)cap_reader_meta(r, "clock_mono_ns");
+}
+
+/* Returns a timestamp seen (for the seek pass). */
+static uint64_t run(const uint8_t *data, size_t size, enum cap_read_order order, int verify,
+		    int skip_hk)
+{
+	struct cap_reader_opts o;
+	struct cap_reader *r;
+	struct cap_err e;
+	struct cap_rec rec;
+	uint64_t n = 0, ts = 0, last_block = UINT64_MAX;
+	int rc;
+
+	cap_reader_opts_init(&o);
+	o.mem_only = 1;
+	o.mem = data;
+	o.mem_len = size;
+	o.order = order;
+	o.verify = verify;
+	o.skip_housekeeping = skip_hk;
+	o.max_bytes = FUZZ_MAX_BYTES;
+	o.reorder_window_ns = 1000;
+	FUZZ_ASSERT(cap_reader_open(NULL, 0, &o, &r, &e) == 0);
+	while ((rc = cap_reader_next(r, &rec)) > 0) {
+		check_rec(&rec, order == CAP_READ_FILE ? &last_block : NULL);
+		if (n++ == 3)
+			ts = rec.hdr.ts_ns;
+		FUZZ_ASSERT(n <= FUZZ_MAX_BYTES / 12);
+	}
+	check_end(r, rc);
+	cap_reader_close(r);
+	return ts;
+}
+
+static void run_seek(const uint8_t *data, size_t size, uint64_t ts)
+{
+	struct cap_reader_opts o;
+	struct cap_reader *r;
+	struct cap_err e;
+	struct cap_rec rec;
+	uint64_t n = 0;
+	int rc;
+
+	cap_reader_opts_init(&o);
+	o.mem_only = 1;
+	o.mem = data;
+	o.mem_len = size;
+	o.verify = 1;
+	o.max_bytes = FUZZ_MAX_BYTES;
+	FUZZ_ASSERT(cap_reader_open(NULL, 0, &o, &r, &e) == 0);
+	rc = cap_reader_seek_ts(r, ts);
+	if (rc == 0) {
+		while ((rc = cap_reader_next(r, &rec)) > 0) {
+			check_rec(&rec, NULL);
+			FUZZ_ASSERT(++n <= FUZZ_MAX_BYTES / 12);
+		}
+		check_end(r, rc);
+	}
+	cap_reader_close(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint64_t ts = run(data, size, CAP_READ_FILE, 1, 0);
+
+	run(data, size, CAP_READ_TIME, 0, 1);
+	run_seek(data, size, ts);
+	return 0;
+}
