@@ -154,7 +154,7 @@ static void add_chunk(struct stream_set *s, struct stream_conn *c, int dir,
 	d->chunks++;
 	if (rec->hdr.orig_len > d->orig_len)
 		d->orig_len = rec->hdr.orig_len;
-	if (off > d->off && d->npend < STREAM_PENDING_MAX && (rec->hdr.flags & CAP_RF_MORE)) {
+	if (off > d->off && d->npend < STREAM_PENDING_MAX) {
 		/* an early chunk of this call: keep it until the hole fills */
 		struct stream_pending *p = &d->pend[d->npend];
 
@@ -182,7 +182,7 @@ static void add_chunk(struct stream_set *s, struct stream_conn *c, int dir,
 		d->off = off + (uint32_t)rec->data_len;
 	}
 	flush_pending(s, c, dir, 0);
-	if (!(rec->hdr.flags & CAP_RF_MORE))
+	if (!d->npend && (!(rec->hdr.flags & CAP_RF_MORE) || d->off >= d->orig_len))
 		end_call(s, c, dir, ts);
 }
 

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* /proc/PID/stat start times have clock-tick (10 ms) resolution, the
+ * kernel's task start_time nanoseconds; both name the same process. */
+#define TREE_SNAP_SLACK_NS 20000000ull
+
 static struct au_key key2(uint32_t pid, uint64_t start)
 {
 	struct au_key k = { pid, start, 0 };
@@ -80,6 +84,13 @@ struct tree_proc *tree_ref(struct tree *t, uint32_t pid, uint64_t start_ns, uint
 
 	if (p)
 		return p;
+	p = au_map_get(&t->by_pid, key1(pid));
+	if (p && p->from_snapshot &&
+	    (start_ns > p->start_ns ? start_ns - p->start_ns : p->start_ns - start_ns) <
+		    TREE_SNAP_SLACK_NS) {
+		/* /proc gives start times in clock ticks: the same process */
+		return au_map_put(&t->by_key, key2(pid, start_ns), p) ? NULL : p;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;

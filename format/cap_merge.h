@@ -7,6 +7,10 @@
  * they outlive the reader's buffers; a popped item is owned by the caller
  * and freed with free().  Arrival order breaks ties, so continuation chunks
  * that share ts_ns and seq keep their order.
+ *
+ * Most records arrive in order, so those that sort after the last queued
+ * one go to a FIFO (O(1)); only late ones go to the heap.  The smallest
+ * record is the smaller of the FIFO's head and the heap's top.
  */
 #ifndef AS_FORMAT_CAP_MERGE_H
 #define AS_FORMAT_CAP_MERGE_H
@@ -23,9 +27,12 @@ struct cap_merge_item {
 };
 
 struct cap_merge {
-	struct cap_merge_item **h;
-	size_t n, cap;
-	uint64_t bytes;      /* record bytes held */
+	struct cap_merge_item **h;   /* heap of late arrivals */
+	size_t hn, hcap;
+	struct cap_merge_item **q;   /* ring of in-order arrivals */
+	size_t qhead, qn, qcap;
+	size_t n;                    /* records held (heap + ring) */
+	uint64_t bytes;              /* record bytes held */
 	uint64_t order;
 };
 

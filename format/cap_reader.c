@@ -15,10 +15,12 @@
  * a record's pointers stay valid until then.
  *
  * Chain verification hashes the bytes between the last hash point and each
- * chain block lazily (in runs, not per block).  After a mismatch the stored
- * hash is adopted as the new previous hash, so one altered frame is counted
- * once instead of poisoning every later frame; after a seek or a skipped
- * corrupt frame the next chain block is adopted without being counted.
+ * chain block lazily (in runs, not per block).  Frames are counted by chain
+ * blocks, not zstd frames, so a re-compressed capture (zstdcat | zstd) and
+ * plain pcapng verify too.  After a mismatch the stored hash and frame
+ * number are adopted, so one altered frame is counted once instead of
+ * poisoning every later frame; after a seek or a skipped corrupt frame the
+ * next chain block is adopted without being counted.
  */
 #include "cap_reader.h"
 
@@ -67,13 +69,13 @@ struct cap_reader {
 	uint64_t decoded;     /* uncompressed bytes decoded, all files */
 	int in_section, asight, footer, seeked, cut;
 	uint64_t lframe_no, lframe_off; /* plain pcapng: frames end at chain blocks */
-	uint64_t sec_frame0;  /* frame number at the section's start */
 	struct cap_buf meta;
 	/* opts.verify */
 	EVP_MD_CTX *md;
 	uint8_t prev[HASH_LEN];
 	size_t hash_from;     /* out bytes before this are hashed */
-	int chain_seen, chain_sync;
+	uint64_t chain_no;    /* frame number the next chain block must carry */
+	int chain_sync;       /* adopt the next chain block's hash */
 	/* CAP_READ_TIME */
 	struct cap_merge heap;
 	struct cap_merge_item *last;
@@ -170,7 +172,8 @@ static void chain_reset(struct cap_reader *r, size_t at)
 	memset(r->prev, 0, HASH_LEN);
 	chain_restart(r);
 	r->hash_from = at;
-	r->chain_seen = r->chain_sync = 0;
+	r->chain_no = 0;
+	r->chain_sync = 0;
 }
 
 static void hash_flush(struct cap_reader *r, size_t upto)
@@ -195,14 +198,13 @@ static void bad_frame(struct cap_reader *r, uint64_t frame, uint64_t off, const 
 
 static void chain_check(struct cap_reader *r, size_t at, uint32_t blen, const struct cap_rec *rec)
 {
-	uint64_t want = cur_frame_no(r) - r->sec_frame0, got;
+	uint64_t want = r->chain_no, got;
 	uint8_t h[HASH_LEN];
 	unsigned int hl = HASH_LEN;
 	const uint8_t *stored;
 
 	hash_flush(r, at);
 	EVP_DigestFinal_ex(r->md, h, &hl);
-	r->chain_seen = 1;
 	if (rec->fixed_len < sizeof(struct cap_chain)) {
 		bad_frame(r, cur_frame_no(r), cur_frame_off(r), "chain block is too short");
 		memcpy(r->prev, h, HASH_LEN);
@@ -221,8 +223,13 @@ static void chain_check(struct cap_reader *r, size_t at, uint32_t blen, const st
 			 "chain block names frame %llu", (unsigned long long)got);
 		bad_frame(r, cur_frame_no(r), cur_frame_off(r), what);
 	}
-	memcpy(r->prev, stored, HASH_LEN); /* equal to h when it matched */
+	/* adopt what the file says (equal to ours when it matched) */
+	memcpy(r->prev, stored, HASH_LEN);
+	r->chain_no = got + 1;
+	goto restart;
 out:
+	r->chain_no++;
+restart:
 	chain_restart(r);
 	r->hash_from = at + blen;
 }
@@ -241,7 +248,6 @@ static int section_start(struct cap_reader *r, const uint8_t *b, uint32_t len, s
 	r->in_section = 1;
 	r->asight = r->footer = 0;
 	r->st.sections++;
-	r->sec_frame0 = cur_frame_no(r);
 	chain_reset(r, at);
 	return 0;
 }
@@ -338,22 +344,14 @@ static void out_compact(struct cap_reader *r)
 	r->pos = 0;
 }
 
-/* zstd frame k finished and its complete blocks are parsed. */
+/*
+ * zstd frame k finished and its complete blocks are parsed.  The hash is
+ * not cut here: chain blocks, not zstd frames, delimit what a chain hash
+ * covers, so re-framed copies verify, and a removed chain block still shows
+ * as a mismatch of the next one (its hash and number).
+ */
 static void frame_end(struct cap_reader *r)
 {
-	if (r->md) {
-		hash_flush(r, r->pos);
-		if (!r->chain_seen && r->asight && !r->chain_sync && r->frame_blocks) {
-			uint8_t h[HASH_LEN];
-			unsigned int hl = HASH_LEN;
-
-			bad_frame(r, r->z.frame_no - 1, r->z.frame_off, "frame has no chain block");
-			EVP_DigestFinal_ex(r->md, h, &hl);
-			memcpy(r->prev, h, HASH_LEN);
-			chain_restart(r);
-		}
-	}
-	r->chain_seen = 0;
 	r->frame_blocks = 0;
 	r->frame_u = r->out_u + r->out.len;
 }
@@ -374,7 +372,6 @@ static int resync(struct cap_reader *r)
 	if (r->hash_from > r->pos)
 		r->hash_from = r->pos;
 	r->chain_sync = 1;
-	r->chain_seen = 0;
 	r->frame_blocks = 0;
 	r->frame_u = r->out_u + r->out.len;
 	if (off + size > fsize)
@@ -504,7 +501,7 @@ static int file_start(struct cap_reader *r)
 	r->out.len = r->pos = 0;
 	r->out_u = r->frame_u = r->block_no = r->frame_blocks = 0;
 	r->in_section = r->asight = r->footer = r->seeked = r->cut = 0;
-	r->lframe_no = r->lframe_off = r->sec_frame0 = 0;
+	r->lframe_no = r->lframe_off = 0;
 	r->meta.len = 0;
 	chain_reset(r, 0);
 	return 0;
@@ -528,6 +525,10 @@ static void file_finish(struct cap_reader *r)
 		warn(r, "'%s': offset %llu: no footer: the file was not closed cleanly "
 		     "(recorder killed?); every complete frame was read", cur_name(r),
 		     (unsigned long long)cap_zread_offset(&r->z));
+	else if (r->md && r->asight && !r->cut && !r->chain_sync && r->hash_from < r->pos)
+		warn(r, "'%s': offset %llu: the last %zu bytes are not covered by the hash chain "
+		     "(no chain block after them)", cur_name(r),
+		     (unsigned long long)(r->out_u + r->hash_from), r->pos - r->hash_from);
 	else if (r->footer && !is_plain(r) && !r->z.seek_table_last && !r->cut)
 		warn(r, "'%s': offset %llu: no seek table at the end of the file (cut copy?); "
 		     "every frame was read", cur_name(r),
@@ -786,63 +787,4 @@ const char *cap_reader_meta(const struct cap_reader *r, const char *key)
 const struct cap_err *cap_reader_err(const struct cap_reader *r)
 {
 	return &r->err;
-}
-
-/* ---- record helpers ---- */
-
-const char *cap_kv_find(const uint8_t *data, size_t len, const char *key)
-{
-	size_t k = strlen(key), i = 0;
-
-	if (!data)
-		return NULL;
-	while (i < len) {
-		const char *s = (const char *)data + i;
-		size_t n = strnlen(s, len - i);
-
-		if (n == len - i)
-			return NULL; /* unterminated: never hand out an open string */
-		if (n > k && !memcmp(s, key, k) && s[k] == '=')
-			return s + k + 1;
-		i += n + 1;
-	}
-	return NULL;
-}
-
-void cap_rec_fixed(const struct cap_rec *rec, void *dst, size_t size)
-{
-	cap_fixed_copy(dst, size, rec->fixed, rec->fixed ? rec->fixed_len : 0);
-}
-
-const char *cap_rec_type_name(unsigned type)
-{
-	switch (type) {
-	case CAP_REC_FORK: return "fork";
-	case CAP_REC_EXEC: return "exec";
-	case CAP_REC_EXIT: return "exit";
-	case CAP_REC_OPEN: return "open";
-	case CAP_REC_WRITE: return "write";
-	case CAP_REC_UNLINK: return "unlink";
-	case CAP_REC_RENAME: return "rename";
-	case CAP_REC_MKDIR: return "mkdir";
-	case CAP_REC_CHMOD: return "chmod";
-	case CAP_REC_TRUNCATE: return "truncate";
-	case CAP_REC_READ: return "read";
-	case CAP_REC_CONNECT: return "connect";
-	case CAP_REC_ACCEPT: return "accept";
-	case CAP_REC_BIND: return "bind";
-	case CAP_REC_LISTEN: return "listen";
-	case CAP_REC_CLOSE: return "close";
-	case CAP_REC_TLS: return "tls";
-	case CAP_REC_TLS_EVENT: return "tls_event";
-	case CAP_REC_META: return "meta";
-	case CAP_REC_PROC: return "proc";
-	case CAP_REC_TARGET: return "target";
-	case CAP_REC_STATS: return "stats";
-	case CAP_REC_CHAIN: return "chain";
-	case CAP_REC_FOOTER: return "footer";
-	case CAP_REC_INDEX: return "index";
-	case CAP_REC_LOSS: return "loss";
-	default: return "unknown";
-	}
 }

@@ -141,6 +141,9 @@ struct cap_file {
 	__u32 mode;           /* creation or chmod mode */
 	__u32 syscall_nr;     /* the syscall number that produced the record */
 	__u64 count;          /* bytes requested (write/read/truncate length) */
+	/* appended by asrecord 0.1 */
+	__s32 fd2;            /* rename: the new path's dirfd (-100 AT_FDCWD), else -100 */
+	__u32 pad;
 };
 
 /* network records */

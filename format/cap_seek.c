@@ -323,6 +323,11 @@ static int seek_index(const struct cap_zread *z, const struct cap_seek_frame *v,
 
 	if (rc < 0 || !fp.has_footer || fp.index_frame >= n || fp.data_frames > fp.index_frame)
 		goto out;
+	/* a footer frame holds at least ~1 KiB of index (frames are >= 4 KiB
+	 * with 2 KiB kept for the trailer); more footer frames than the index
+	 * needs means a bad footer, not a reason to decode the whole file */
+	if (n - fp.index_frame > 2 + fp.data_frames * INDEX_ENTRY / 1024)
+		goto out;
 	fp.idx.len = 0;
 	for (i = fp.index_frame; i < n && rc >= 0; i++)
 		rc = cap_seek_peek(z, &v[i], footer_cb, &fp, why);

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * an_cmds.c - shared option handling and the tree and explain verbs.
+ */
+#include "an_cmds.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/an_cli.h"
+#include "analyze/an_cmds_priv.h"
+#include "analyze/autil.h"
+#include "analyze/redact.h"
+
+enum { OPT_PRICING = 256, OPT_NO_REDACT, OPT_JSON, OPT_FULL, OPT_PID, OPT_SQLITE, OPT_JSONL };
+
+static const struct option long_opts[] = {
+	{ "pricing", required_argument, NULL, OPT_PRICING },
+	{ "no-redact", no_argument, NULL, OPT_NO_REDACT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "full", no_argument, NULL, OPT_FULL },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "sqlite", required_argument, NULL, OPT_SQLITE },
+	{ "jsonl", required_argument, NULL, OPT_JSONL },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int an_opts_parse(struct an_opts *o, int argc, char **argv, const char *usage)
+{
+	unsigned long long v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->verb = argv[0];
+	o->pid = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":qh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PRICING: o->pricing = optarg; break;
+		case OPT_NO_REDACT: o->no_redact = 1; break;
+		case OPT_JSON: o->json = 1; break;
+		case OPT_FULL: o->full = 1; break;
+		case OPT_SQLITE: o->sqlite = optarg; break;
+		case OPT_JSONL: o->jsonl = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case OPT_PID:
+			if (an_parse_u64(optarg, &v) || v > INT_MAX)
+				return an_usage(o->verb, "--pid needs a process id, not '%s'", optarg);
+			o->pid = (long)v;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return AN_EXIT_OK;
+		default:
+			return an_bad_option(o->verb, c, argv);
+		}
+	}
+	o->files = argv + optind;
+	o->nfiles = argc - optind;
+	if (!o->nfiles)
+		return an_usage(o->verb, "no capture file given");
+	return -1;
+}
+
+/* The shipped pricing table: $ASIGHT_PRICING, else next to the program. */
+static const char *default_pricing(char *buf, size_t size)
+{
+	static const char *const rel[] = { "/../share/asight/pricing.tsv",
+					   "/../analyze/pricing.tsv",
+					   "/../../analyze/pricing.tsv", "/pricing.tsv" };
+	const char *env = getenv("ASIGHT_PRICING");
+	char exe[PATH_MAX], *slash;
+	ssize_t n;
+	size_t i;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(buf, size, "%s%s", exe, rel[i]);
+		if (!access(buf, R_OK))
+			return buf;
+	}
+	return NULL;
+}
+
+struct model *an_load(const struct an_opts *o)
+{
+	struct model_opts mo;
+	struct model *m;
+	struct cap_err err;
+	char buf[PATH_MAX + 64];
+	size_t i;
+	int rc;
+
+	model_opts_init(&mo);
+	mo.pricing = o->pricing ? o->pricing : default_pricing(buf, sizeof(buf));
+	rc = model_build((const char *const *)o->files, (size_t)o->nfiles, &mo, &m, &err);
+	if (rc) {
+		an_err_cap(&err, rc == -EBADMSG && !o->pricing ? "run 'asanalyze repair' on it"
+							       : NULL);
+		return NULL;
+	}
+	for (i = 0; i < m->nwarnings && !o->quiet; i++)
+		an_err("warning: %s", m->warnings[i]);
+	return m;
+}
+
+char *an_red(const struct an_opts *o, const char *s)
+{
+	if (!s)
+		return NULL;
+	return o->no_redact ? au_strdup(s) : redact_str(s);
+}
+
+void an_print_text(FILE *f, const char *s, const char *indent)
+{
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '\n')
+			fprintf(f, "\n%s", indent);
+		else if (ch == '\t' || ch >= 0x20 || ch >= 0x80)
+			fputc(ch, f);
+		else
+			fprintf(f, "\\x%02x", ch);
+	}
+}
+
+const char *an_dur(uint64_t ns, char *buf, size_t size)
+{
+	if (ns >= 10000000000ull)
+		snprintf(buf, size, "%.1fs", (double)ns / 1e9);
+	else if (ns >= 1000000000ull)
+		snprintf(buf, size, "%.2fs", (double)ns / 1e9);
+	else
+		snprintf(buf, size, "%.0fms", (double)ns / 1e6);
+	return buf;
+}
+
+const char *an_proc_name(const struct tree_proc *p)
+{
+	const char *s;
+
+	if (p->argc && p->argv[0][0]) {
+		s = strrchr(p->argv[0], '/');
+		return s ? s + 1 : p->argv[0];
+	}
+	if (p->comm[0])
+		return p->comm;
+	s = p->exe ? strrchr(p->exe, '/') : NULL;
+	return s ? s + 1 : p->exe ? p->exe : "?";
+}
+
+/* ---- tree ---- */
+
+static const char tree_usage[] =
+	"usage: asanalyze tree [OPTIONS] FILE...\n"
+	"\n"
+	"Print the process tree like 'pstree -a': name,pid and arguments, then\n"
+	"[duration, exit status]; threads are folded into their process.\n"
+	"\n"
+	"  --pid P        only the subtrees of processes with pid P\n"
+	"  --no-redact    show secrets in arguments as captured\n"
+	"  -q, --quiet    no summary line on stderr\n";
+
+static void print_proc(const struct an_opts *o, const struct model *m, const struct tree_proc *p,
+		       char *prefix, size_t plen, int last, int root)
+{
+	char d[32], st[32], *args = NULL, *ra;
+	const struct tree_proc *c;
+	uint64_t end = p->exited ? p->t_end : m->last_ts;
+
+	if (!root)
+		printf("%s%s", prefix, last ? "`-" : "|-");
+	if (p->argc > 1)
+		args = tree_argv_join(p->argv + 1, p->argc - 1);
+	ra = an_red(o, args);
+	printf("%s,%u%s%s", an_proc_name(p), p->pid, ra ? " " : "", ra ? ra : "");
+	printf("  [%s%s, %s%s]\n", end >= p->t_start ? an_dur(end - p->t_start, d, sizeof(d)) : "?",
+	       p->exited ? "" : "+", p->exited ? "exit " : "", tree_status_str(p, st, sizeof(st)));
+	free(args);
+	free(ra);
+	if (plen + 4 >= 1024)
+		return;
+	if (!root) {
+		memcpy(prefix + plen, last ? "  " : "| ", 3);
+		plen += 2;
+	}
+	for (c = p->child; c; c = c->sibling)
+		print_proc(o, m, c, prefix, plen, !c->sibling, 0);
+	prefix[plen - (root ? 0 : 2)] = 0;
+}
+
+int an_cmd_tree(int argc, char **argv)
+{
+	struct an_opts o;
+	struct model *m;
+	char prefix[1024] = "";
+	size_t i, shown = 0;
+	int rc = an_opts_parse(&o, argc, argv, tree_usage);
+
+	if (rc >= 0)
+		return rc;
+	m = an_load(&o);
+	if (!m)
+		return AN_EXIT_DATA;
+	for (i = 0; i < m->tree->n; i++) {
+		const struct tree_proc *p = m->tree->procs[i];
+
+		if (o.pid >= 0 ? p->pid != (uint32_t)o.pid : p->parent != NULL)
+			continue;
+		print_proc(&o, m, p, prefix, 0, 1, 1);
+		shown++;
+	}
+	if (!o.quiet)
+		an_err("%zu processes in the capture, %zu trees shown", m->tree->n, shown);
+	if (o.pid >= 0 && !shown)
+		an_err("no process with pid %ld in the capture", o.pid);
+	rc = o.pid >= 0 && !shown ? AN_EXIT_DATA : AN_EXIT_OK;
+	model_free(m);
+	return rc;
+}
+
+/* ---- explain ---- */
+
+static const char explain_usage[] =
+	"usage: asanalyze explain [OPTIONS] FILE...\n"
+	"\n"
+	"Print the causal chain of the agent session: each prompt, the tool calls\n"
+	"the model answered with, what the agent's process subtree did after each\n"
+	"(processes, files, connections) and the next prompt.  The word in\n"
+	"parentheses says how an effect was tied to its tool call: command (the\n"
+	"exec matches the tool's command), path (the tool named the file),\n"
+	"subtree (done by a process already tied to it), window (only by time).\n"
+	"\n"
+	"  --pricing FILE  cost table\n"
+	"  --no-redact     show secrets as captured\n"
+	"  -q, --quiet     no summary line on stderr\n";
+
+static void short_text(const struct an_opts *o, const char *s, size_t max)
+{
+	char *r = an_red(o, s);
+	size_t n = r ? strlen(r) : 0, i;
+
+	putchar('"');
+	for (i = 0; i < n && i < max; i++)
+		putchar(r[i] == '\n' ? ' ' : (unsigned char)r[i] < 0x20 ? '?' : r[i]);
+	printf("%s\"", n > max ? "..." : "");
+	free(r);
+}
+
+static void print_effect(const struct an_opts *o, const struct model *m,
+			 const struct causal_effect *e)
+{
+	char st[32], *args = NULL, *ra;
+
+	printf("       %-10s ", e->kind);
+	if (e->file) {
+		ra = an_red(o, e->file->abs ? e->file->abs : e->file->path);
+		printf("%s%s%s", ra ? ra : "?", e->file->path2 ? " -> " : "",
+		       e->file->path2 ? e->file->path2 : "");
+		free(ra);
+	} else if (e->net) {
+		printf("%s%s%s:%u", e->net->family == 10 ? "[" : "", e->net->addr,
+		       e->net->family == 10 ? "]" : "", e->net->port);
+	} else if (e->proc) {
+		if (e->proc->argc > 1)
+			args = tree_argv_join(e->proc->argv + 1, e->proc->argc - 1);
+		ra = an_red(o, args);
+		printf("%s,%u %s [exit %s]", an_proc_name(e->proc), e->proc->pid, ra ? ra : "",
+		       tree_status_str(e->proc, st, sizeof(st)));
+		free(args);
+		free(ra);
+	}
+	printf("  (%s, %s,%u)\n", e->how, e->proc ? an_proc_name(e->proc) : "?",
+	       e->proc ? e->proc->pid : 0);
+}
+
+static void explain_call(const struct an_opts *o, const struct model *m, const struct causal *cz,
+			 size_t i, size_t *ei)
+{
+	const struct llm_call *c = m->calls[i];
+	const char *prompt = c->nmsgs ? c->msgs[c->nmsgs - 1].text : "";
+	char t[64];
+	int tool;
+
+	printf("[%s] call %zu %s %s: prompt ", model_time(m, c->t_req, t, sizeof(t)), i + 1,
+	       c->provider, c->model_resp ? c->model_resp : c->model_req ? c->model_req : "?");
+	short_text(o, prompt, 160);
+	putchar('\n');
+	if (c->error)
+		printf("  !! %s\n", c->error);
+	if (!c->ncalls) {
+		printf("  -> answer ");
+		short_text(o, llm_text(c), 160);
+		putchar('\n');
+	}
+	for (tool = c->ncalls ? 0 : -1; tool < (int)c->ncalls; tool++) {
+		size_t k;
+
+		if (tool >= 0) {
+			printf("  -> tool_call %s ", c->calls[tool].name ? c->calls[tool].name : "?");
+			short_text(o, c->calls[tool].args ? c->calls[tool].args : "", 160);
+			putchar('\n');
+		}
+		for (k = *ei; k < cz->n && cz->eff[k].call == i; k++)
+			if (cz->eff[k].tool == tool)
+				print_effect(o, m, &cz->eff[k]);
+	}
+	while (*ei < cz->n && cz->eff[*ei].call == i)
+		(*ei)++;
+	if (cz->win_end[i] != UINT64_MAX)
+		printf("  -> next prompt at %s\n", model_time(m, cz->win_end[i], t, sizeof(t)));
+}
+
+int an_cmd_explain(int argc, char **argv)
+{
+	struct an_opts o;
+	struct causal *cz;
+	struct model *m;
+	size_t i, ei = 0;
+	int rc = an_opts_parse(&o, argc, argv, explain_usage);
+
+	if (rc >= 0)
+		return rc;
+	m = an_load(&o);
+	if (!m)
+		return AN_EXIT_DATA;
+	if (causal_build(m, &cz)) {
+		an_err("out of memory");
+		model_free(m);
+		return AN_EXIT_DATA;
+	}
+	for (i = 0; i < m->ncalls; i++)
+		explain_call(&o, m, cz, i, &ei);
+	if (!o.quiet)
+		an_err("%zu LLM calls, %zu effects linked", m->ncalls, cz->n);
+	causal_free(cz);
+	model_free(m);
+	return AN_EXIT_OK;
+}

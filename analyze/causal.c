@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * causal.c - tool call -> process/file/network effects (see causal.h).
+ */
+#include "causal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/autil.h"
+
+char *causal_tool_command(const char *args)
+{
+	static const char *const keys[] = { "command", "cmd", "script", "commandLine" };
+	json_t *j = args ? json_loads(args, 0, NULL) : NULL, *v;
+	char *out = NULL;
+	size_t i;
+
+	if (!j)
+		return NULL;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && !out; i++) {
+		v = json_object_get(j, keys[i]);
+		if (json_is_string(v)) {
+			out = au_strdup(json_string_value(v));
+		} else if (json_is_array(v) && json_array_size(v)) {
+			/* argv form, e.g. ["bash", "-lc", "ls"]: the last word is the script */
+			v = json_array_get(v, json_array_size(v) - 1);
+			if (json_is_string(v))
+				out = au_strdup(json_string_value(v));
+		}
+	}
+	json_decref(j);
+	return out;
+}
+
+static int noise_path(const char *p)
+{
+	const char *b;
+
+	if (!p)
+		return 1;
+	if (!strncmp(p, "/proc/", 6) || !strncmp(p, "/sys/", 5) || !strncmp(p, "/dev/", 5) ||
+	    !strcmp(p, "/etc/ld.so.cache") || !strncmp(p, "/usr/lib/locale", 15))
+		return 1;
+	b = strrchr(p, '/');
+	b = b ? b + 1 : p;
+	return strstr(b, ".so") && (strstr(b, ".so.") || !strcmp(strstr(b, ".so"), ".so"));
+}
+
+static const char *file_kind(const struct model_file *f)
+{
+	switch (f->type) {
+	case CAP_REC_OPEN:
+		if (f->ret < 0)
+			return NULL;
+		return (f->flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) ? "file_write"
+									 : "file_read";
+	case CAP_REC_WRITE:
+		return "file_write";
+	case CAP_REC_UNLINK:
+		return "unlink";
+	case CAP_REC_RENAME:
+		return "rename";
+	case CAP_REC_MKDIR:
+		return "mkdir";
+	case CAP_REC_CHMOD:
+		return "chmod";
+	case CAP_REC_TRUNCATE:
+		return "truncate";
+	default:
+		return NULL;
+	}
+}
+
+struct win {
+	const struct model *m;
+	struct causal *cz;
+	size_t call;
+	const struct llm_call *c;
+	const struct tree_proc *agent;
+	uint64_t t0, t1;
+	char **cmds;               /* per tool call: its command or NULL */
+	struct owner {
+		const struct tree_proc *p;
+		int tool;
+	} *own;                    /* processes attributed so far */
+	size_t nown, cown;
+};
+
+static struct causal_effect *add(struct win *w, const char *kind, uint64_t ts,
+				 struct tree_proc *p, int tool, const char *how)
+{
+	struct causal_effect *e = au_push(&w->cz->eff, &w->cz->n, &w->cz->cap, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->call = w->call;
+	e->tool = tool;
+	e->kind = kind;
+	e->how = how;
+	e->ts = ts;
+	e->proc = p;
+	return e;
+}
+
+/* The tool call a process inherits from an attributed ancestor, or -2. */
+static int inherited(const struct win *w, const struct tree_proc *p)
+{
+	size_t i;
+
+	for (; p && p != w->agent; p = p->parent)
+		for (i = 0; i < w->nown; i++)
+			if (w->own[i].p == p)
+				return w->own[i].tool;
+	return -2;
+}
+
+static void own(struct win *w, const struct tree_proc *p, int tool)
+{
+	struct owner *o = au_push(&w->own, &w->nown, &w->cown, sizeof(*o));
+
+	if (o) {
+		o->p = p;
+		o->tool = tool;
+	}
+}
+
+static int default_tool(const struct win *w)
+{
+	return w->c->ncalls ? 0 : -1;
+}
+
+static int match_command(const struct win *w, const struct tree_proc *p)
+{
+	char *line = p->argv ? tree_argv_join(p->argv, p->argc) : NULL;
+	const char *last = p->argc ? p->argv[p->argc - 1] : NULL;
+	int hit = -1;
+	size_t i;
+
+	for (i = 0; line && i < w->c->ncalls && hit < 0; i++) {
+		const char *cmd = w->cmds[i];
+
+		if (cmd && *cmd && (strstr(line, cmd) || (last && !strcmp(last, cmd))))
+			hit = (int)i;
+	}
+	free(line);
+	return hit;
+}
+
+static void execs(struct win *w)
+{
+	const struct tree *t = w->m->tree;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		struct tree_proc *p = t->procs[i];
+		int tool, inh;
+		const char *how = "command";
+
+		if (p == w->agent || p->t_start < w->t0 || p->t_start >= w->t1 ||
+		    !tree_is_descendant(p, w->agent))
+			continue;
+		tool = match_command(w, p);
+		if (tool < 0) {
+			inh = inherited(w, p);
+			tool = inh >= -1 ? inh : default_tool(w);
+			how = inh >= -1 ? "subtree" : "window";
+		}
+		own(w, p, tool);
+		add(w, "exec", p->nexecs ? p->execs[0].ts : p->t_start, p, tool, how);
+	}
+}
+
+static int match_path(const struct win *w, const char *path)
+{
+	size_t i;
+
+	for (i = 0; path && i < w->c->ncalls; i++) {
+		const char *a = w->c->calls[i].args;
+
+		if (a && strstr(a, path))
+			return (int)i;
+	}
+	return -1;
+}
+
+static int seen_file(const struct win *w, const struct model_file *f, const char *kind,
+		     const char *path)
+{
+	size_t i;
+
+	for (i = w->cz->n; i-- > 0 && w->cz->eff[i].call == w->call;) {
+		const struct causal_effect *e = &w->cz->eff[i];
+		const char *p;
+
+		if (!e->file || e->proc != f->proc || strcmp(e->kind, kind))
+			continue;
+		p = e->file->abs ? e->file->abs : e->file->path;
+		if (p && !strcmp(p, path))
+			return 1;
+	}
+	return 0;
+}
+
+static void files(struct win *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->m->nfiles; i++) {
+		const struct model_file *f = &w->m->files[i];
+		const char *kind = file_kind(f), *how = "path";
+		const char *path = f->abs ? f->abs : f->path;
+		struct causal_effect *e;
+		int tool, inh;
+
+		if (!kind || f->ts < w->t0 || f->ts >= w->t1 || noise_path(path) ||
+		    !tree_is_descendant(f->proc, w->agent))
+			continue;
+		if (seen_file(w, f, kind, path))
+			continue; /* open for writing, then write: one effect */
+		tool = match_path(w, path);
+		if (tool < 0)
+			tool = match_path(w, f->path);
+		if (tool < 0) {
+			inh = inherited(w, f->proc);
+			tool = inh >= -1 ? inh : default_tool(w);
+			how = inh >= -1 ? "subtree" : "window";
+		}
+		e = add(w, kind, f->ts, f->proc, tool, how);
+		if (e)
+			e->file = f;
+	}
+}
+
+static void nets(struct win *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->m->nnets; i++) {
+		const struct model_net *n = &w->m->nets[i];
+		struct causal_effect *e;
+		int inh, tool;
+
+		if (n->type != CAP_REC_CONNECT || n->ts < w->t0 || n->ts >= w->t1 ||
+		    !tree_is_descendant(n->proc, w->agent))
+			continue;
+		inh = inherited(w, n->proc);
+		tool = inh >= -1 ? inh : default_tool(w);
+		e = add(w, "connect", n->ts, n->proc, tool, inh >= -1 ? "subtree" : "window");
+		if (e)
+			e->net = n;
+	}
+}
+
+static int eff_cmp(const void *a, const void *b)
+{
+	const struct causal_effect *x = a, *y = b;
+
+	if (x->call != y->call)
+		return x->call < y->call ? -1 : 1;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+static void window(const struct model *m, struct causal *cz, size_t i)
+{
+	const struct llm_call *c = m->calls[i];
+	struct win w = { .m = m, .cz = cz, .call = i, .c = c };
+	size_t j;
+
+	if (!c->ex->conn)
+		return;
+	w.agent = tree_get(m->tree, c->ex->conn->pid, c->ex->conn->start_ns);
+	if (!w.agent)
+		return;
+	w.t0 = c->t_end ? c->t_end : c->t_resp ? c->t_resp : c->t_req;
+	w.t1 = UINT64_MAX;
+	for (j = i + 1; j < m->ncalls; j++) {
+		const struct stream_conn *o = m->calls[j]->ex->conn;
+
+		if (o && tree_get(m->tree, o->pid, o->start_ns) == w.agent) {
+			w.t1 = m->calls[j]->t_req;
+			break;
+		}
+	}
+	cz->win_end[i] = w.t1;
+	w.cmds = calloc(c->ncalls + 1, sizeof(*w.cmds));
+	if (!w.cmds)
+		return;
+	for (j = 0; j < c->ncalls; j++)
+		w.cmds[j] = causal_tool_command(c->calls[j].args);
+	execs(&w);
+	files(&w);
+	nets(&w);
+	for (j = 0; j < c->ncalls; j++)
+		free(w.cmds[j]);
+	free(w.cmds);
+	free(w.own);
+}
+
+int causal_build(const struct model *m, struct causal **out)
+{
+	struct causal *cz = calloc(1, sizeof(*cz));
+	size_t i;
+
+	if (!cz)
+		return -ENOMEM;
+	cz->win_end = calloc(m->ncalls + 1, sizeof(*cz->win_end));
+	if (!cz->win_end) {
+		free(cz);
+		return -ENOMEM;
+	}
+	for (i = 0; i < m->ncalls; i++)
+		window(m, cz, i);
+	qsort(cz->eff, cz->n, sizeof(*cz->eff), eff_cmp);
+	*out = cz;
+	return 0;
+}
+
+void causal_free(struct causal *cz)
+{
+	if (!cz)
+		return;
+	free(cz->eff);
+	free(cz->win_end);
+	free(cz);
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conv.c - pair HTTP/1.1 requests and responses on TLS streams (conv.h).
+ */
+#include "conv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analyze/autil.h"
+
+int conv_new(conv_exchange_fn fn, void *ctx, struct conv_set **out)
+{
+	struct conv_set *cs = calloc(1, sizeof(*cs));
+
+	if (!cs)
+		return -ENOMEM;
+	cs->fn = fn;
+	cs->ctx = ctx;
+	*out = cs;
+	return 0;
+}
+
+static void ex_free(struct conv_exchange *ex)
+{
+	size_t i;
+
+	for (i = 0; i < ex->nev; i++) {
+		free(ex->ev[i].event);
+		free(ex->ev[i].data);
+	}
+	free(ex->ev);
+	sse_release(&ex->sse);
+	http_msg_free(ex->req);
+	http_msg_free(ex->resp);
+	free(ex);
+}
+
+void conv_free(struct conv_set *cs)
+{
+	size_t i;
+
+	if (!cs)
+		return;
+	for (i = 0; i < cs->nconns; i++) {
+		http1_release(&cs->conns[i]->p[0]);
+		http1_release(&cs->conns[i]->p[1]);
+		free(cs->conns[i]->q);
+		free(cs->conns[i]);
+	}
+	for (i = 0; i < cs->nex; i++)
+		ex_free(cs->ex[i]);
+	free(cs->conns);
+	free(cs->ex);
+	free(cs);
+}
+
+const char *conv_proto(const struct stream_conn *c)
+{
+	const struct conv_conn *cc = c->user;
+
+	if (!cc)
+		return "tls";
+	if (cc->h2)
+		return "h2";
+	return cc->role ? "http/1.1" : "tls";
+}
+
+const char *conv_exchange_error(const struct conv_exchange *ex)
+{
+	if (ex->req && ex->req->error)
+		return ex->req->error;
+	if (ex->resp && ex->resp->error)
+		return ex->resp->error;
+	if (!ex->req)
+		return "response without a captured request";
+	if (!ex->resp)
+		return "no response captured";
+	if (ex->sse_cut)
+		return "event stream cut short inside an event";
+	return NULL;
+}
+
+static struct conv_exchange *ex_new(struct conv_conn *cc)
+{
+	struct conv_set *cs = cc->cs;
+	struct conv_exchange *ex = calloc(1, sizeof(*ex)), **slot;
+
+	if (!ex)
+		return NULL;
+	slot = au_push(&cs->ex, &cs->nex, &cs->cex, sizeof(*slot));
+	if (!slot) {
+		free(ex);
+		return NULL;
+	}
+	*slot = ex;
+	ex->id = cs->nex;
+	ex->conn = cc->sc;
+	return ex;
+}
+
+static void ex_finish(struct conv_set *cs, struct conv_exchange *ex)
+{
+	if (ex->done)
+		return;
+	ex->done = 1;
+	if (ex->is_sse && ex->resp)
+		ex->sse_cut = sse_finish(&ex->sse, ex->resp->t_end) && !ex->resp->complete;
+	if (conv_exchange_error(ex))
+		cs->errors++;
+	if (cs->fn)
+		cs->fn(cs->ctx, ex);
+}
+
+/* ---- the parser callbacks; ctx is a struct conv_side ---- */
+
+struct conv_side {
+	struct conv_conn *cc;
+	int is_resp;
+};
+
+static void on_sse(void *ctx, const struct sse_event *e)
+{
+	struct conv_exchange *ex = ctx;
+	struct conv_event *ce = au_push(&ex->ev, &ex->nev, &ex->cev, sizeof(*ce));
+
+	if (!ce)
+		return;
+	ce->ts = e->ts;
+	ce->event = au_strdup(e->event);
+	ce->data = au_strndup(e->data, e->data_len);
+	ce->data_len = e->data_len;
+	ce->truncated = e->truncated;
+}
+
+static void on_head(void *ctx, struct http_msg *m)
+{
+	struct conv_conn *cc = ctx;
+	struct conv_exchange *ex, **slot;
+	const char *ct;
+
+	if (m->is_req) {
+		ex = ex_new(cc);
+		slot = ex ? au_push(&cc->q, &cc->nq, &cc->cq, sizeof(*slot)) : NULL;
+		if (slot) {
+			*slot = ex;
+			ex->req = m;
+		}
+		return;
+	}
+	if (m->status >= 100 && m->status < 200 && m->status != 101)
+		return; /* interim: the final response follows */
+	if (cc->nq) {
+		ex = cc->q[0];
+		memmove(cc->q, cc->q + 1, --cc->nq * sizeof(*cc->q));
+	} else if (!(ex = ex_new(cc))) {
+		return;
+	}
+	ex->resp = m;
+	ct = http_msg_header(m, "content-type");
+	if (ct && strcasestr(ct, "text/event-stream")) {
+		ex->is_sse = 1;
+		sse_init(&ex->sse, on_sse, ex);
+	}
+}
+
+static struct conv_exchange *find_resp(struct conv_set *cs, const struct http_msg *m)
+{
+	size_t i;
+
+	for (i = cs->nex; i-- > 0;)
+		if (cs->ex[i]->resp == m)
+			return cs->ex[i];
+	return NULL;
+}
+
+static void on_body(void *ctx, struct http_msg *m, uint64_t ts, const uint8_t *p, size_t n)
+{
+	struct conv_conn *cc = ctx;
+	struct conv_exchange *ex;
+
+	if (m->is_req)
+		return;
+	ex = find_resp(cc->cs, m);
+	if (ex && ex->is_sse)
+		sse_feed(&ex->sse, ts, p, n);
+}
+
+static void on_done(void *ctx, struct http_msg *m)
+{
+	struct conv_conn *cc = ctx;
+	struct conv_exchange *ex;
+	size_t i;
+
+	if (m->is_req) {
+		/* owned by its exchange already; a request that failed before its
+		 * head was parsed has no exchange: keep it as one */
+		for (i = cc->cs->nex; i-- > 0;)
+			if (cc->cs->ex[i]->req == m)
+				return;
+		ex = ex_new(cc);
+		if (ex) {
+			ex->req = m;
+			ex_finish(cc->cs, ex);
+		} else {
+			http_msg_free(m);
+		}
+		return;
+	}
+	ex = find_resp(cc->cs, m);
+	if (!ex) {
+		if (m->status && m->status < 200) {
+			http_msg_free(m);
+			return;
+		}
+		ex = ex_new(cc);
+		if (!ex) {
+			http_msg_free(m);
+			return;
+		}
+		ex->resp = m;
+	}
+	ex_finish(cc->cs, ex);
+}
+
+static int no_body(void *ctx)
+{
+	struct conv_conn *cc = ctx;
+
+	return cc->nq && cc->q[0]->req && cc->q[0]->req->method &&
+	       !strcmp(cc->q[0]->req->method, "HEAD");
+}
+
+static const struct http1_ops conv_h1_ops = {
+	.head = on_head,
+	.body = on_body,
+	.done = on_done,
+	.no_body = no_body,
+};
+
+/* ---- stream callbacks; ctx is the conv_set ---- */
+
+static void s_open(void *ctx, struct stream_conn *c)
+{
+	struct conv_set *cs = ctx;
+	struct conv_conn *cc = calloc(1, sizeof(*cc)), **slot;
+
+	if (!cc)
+		return;
+	slot = au_push(&cs->conns, &cs->nconns, &cs->cconns, sizeof(*slot));
+	if (!slot) {
+		free(cc);
+		return;
+	}
+	*slot = cc;
+	cc->sc = c;
+	cc->cs = cs;
+	c->user = cc;
+}
+
+static int starts_request(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 16 && p[i] >= 'A' && p[i] <= 'Z'; i++)
+		;
+	return i >= 3 && i < n && p[i] == ' ';
+}
+
+static void set_role(struct conv_conn *cc, int dir, const uint8_t *p, size_t n)
+{
+	int client;
+
+	if (n >= 14 && !memcmp(p, "PRI * HTTP/2.0", 14)) {
+		cc->h2 = 1;
+		return;
+	}
+	if (starts_request(p, n))
+		client = dir == CAP_TLS_WRITE;
+	else if (n >= 7 && !memcmp(p, "HTTP/1.", 7))
+		client = dir == CAP_TLS_READ;
+	else
+		return;
+	cc->role = client ? 1 : 2;
+	http1_init(&cc->p[client ? 0 : 1], HTTP1_REQUEST, &conv_h1_ops, cc);
+	http1_init(&cc->p[client ? 1 : 0], HTTP1_RESPONSE, &conv_h1_ops, cc);
+}
+
+static void s_data(void *ctx, struct stream_conn *c, int dir, uint64_t ts, const uint8_t *p,
+		   size_t n)
+{
+	struct conv_conn *cc = c->user;
+
+	if (!cc || cc->h2)
+		return;
+	if (!cc->role)
+		set_role(cc, dir, p, n);
+	if (cc->role)
+		http1_feed(&cc->p[dir], ts, p, n);
+}
+
+static void s_gap(void *ctx, struct stream_conn *c, int dir, uint64_t ts, uint64_t missing)
+{
+	struct conv_conn *cc = c->user;
+
+	if (cc && cc->role)
+		http1_gap(&cc->p[dir], ts, missing);
+}
+
+static const struct stream_ops conv_sops = {
+	.open = s_open,
+	.data = s_data,
+	.gap = s_gap,
+};
+
+const struct stream_ops *conv_stream_ops(void)
+{
+	return &conv_sops;
+}
+
+void conv_finish(struct conv_set *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->nconns; i++) {
+		struct conv_conn *cc = cs->conns[i];
+		int req = cc->role == 2 ? 1 : 0;
+
+		if (!cc->role)
+			continue;
+		http1_eof(&cc->p[req], cc->sc->t_last);
+		http1_eof(&cc->p[!req], cc->sc->t_last);
+		cc->nq = 0;
+	}
+	for (i = 0; i < cs->nex; i++)
+		ex_finish(cs, cs->ex[i]);
+}

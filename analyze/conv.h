@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conv.h - HTTP conversations on reassembled TLS streams: one HTTP/1.1
+ * parser per direction, requests paired with responses in order
+ * (keep-alive and pipelining), SSE bodies split into events.
+ *
+ * Calling sequence:
+ *   conv_new(on_exchange, ctx, &cs);
+ *   stream ops: conv_stream_ops() with cs as the stream context;
+ *   stream_finish(); conv_finish(cs);      ends every open conversation
+ *   cs->ex[0..cs->nex) in request order; conv_free(cs);
+ *
+ * on_exchange is called once per exchange when its response is complete
+ * (or when it failed or the stream ended); the exchange stays owned by cs.
+ * Which side is the client is decided by which direction starts with a
+ * request line, so a traced server works too.  An HTTP/2 connection
+ * preface marks the connection "h2" (frames are not decoded here).
+ */
+#ifndef AS_ANALYZE_CONV_H
+#define AS_ANALYZE_CONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/http1.h"
+#include "analyze/sse.h"
+#include "analyze/stream.h"
+
+struct conv_event {
+	uint64_t ts;
+	char *event;
+	char *data;
+	size_t data_len;
+	int truncated;
+};
+
+struct conv_exchange {
+	uint64_t id;                 /* 1-based, request order */
+	struct stream_conn *conn;
+	struct http_msg *req;        /* NULL when the request was not captured */
+	struct http_msg *resp;       /* NULL when no response was captured */
+	int is_sse;
+	struct conv_event *ev;       /* SSE events of the response */
+	size_t nev, cev;
+	int sse_cut;                 /* the event stream stopped inside an event */
+	struct sse_parser sse;
+	int done;
+	void *user;                  /* the consumer's (e.g. the LLM call) */
+};
+
+struct conv_conn {
+	struct stream_conn *sc;
+	struct http1_parser p[2];    /* by stream direction */
+	int role;                    /* 0 unknown, 1 client (write = requests), 2 server */
+	int h2;
+	struct conv_exchange **q;    /* exchanges waiting for a response, oldest first */
+	size_t nq, cq;
+	struct conv_set *cs;
+};
+
+typedef void (*conv_exchange_fn)(void *ctx, struct conv_exchange *ex);
+
+struct conv_set {
+	conv_exchange_fn fn;
+	void *ctx;
+	struct conv_exchange **ex;
+	size_t nex, cex;
+	struct conv_conn **conns;
+	size_t nconns, cconns;
+	uint64_t errors;
+};
+
+int conv_new(conv_exchange_fn fn, void *ctx, struct conv_set **out);
+const struct stream_ops *conv_stream_ops(void);
+void conv_finish(struct conv_set *cs);
+void conv_free(struct conv_set *cs);
+
+/* "h2", "http/1.1" or "tls" (no HTTP seen) for a connection's user state. */
+const char *conv_proto(const struct stream_conn *c);
+
+/* First error of the exchange (request, response, or pairing), or NULL. */
+const char *conv_exchange_error(const struct conv_exchange *ex);
+
+#endif

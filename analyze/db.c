@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db.c - SQLite export of the model (see db.h; schema in db_schema.c).
+ */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze/autil.h"
+#include "analyze/export_jsonl.h"
+#include "analyze/redact.h"
+
+struct dbw {
+	sqlite3 *db;
+	const struct model *m;
+	const struct causal *cz;
+	int redact;
+	struct db_counts *cnt;
+	char *msg;
+	size_t msg_size;
+	int64_t *tool_pk_base; /* per call: tool_call_pk of its first tool call */
+};
+
+static int fail(struct dbw *w, const char *what)
+{
+	snprintf(w->msg, w->msg_size, "%s: %s", what, w->db ? sqlite3_errmsg(w->db) : "?");
+	return -EIO;
+}
+
+/* Bind a list of values: 'i' int64, 'd' double, 's' text (NULL ok),
+ * 'r' text to redact, 'n' null. */
+static int run(struct dbw *w, sqlite3_stmt *st, const char *types, ...)
+{
+	va_list ap;
+	int i, rc;
+
+	sqlite3_reset(st);
+	va_start(ap, types);
+	for (i = 0; types[i]; i++) {
+		int k = i + 1;
+
+		switch (types[i]) {
+		case 'i':
+			sqlite3_bind_int64(st, k, va_arg(ap, int64_t));
+			break;
+		case 'I': {
+			int64_t v = va_arg(ap, int64_t);
+
+			if (v == INT64_MIN)
+				sqlite3_bind_null(st, k);
+			else
+				sqlite3_bind_int64(st, k, v);
+			break;
+		}
+		case 'd':
+			sqlite3_bind_double(st, k, va_arg(ap, double));
+			break;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+
+			if (s)
+				sqlite3_bind_text(st, k, s, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(st, k);
+			break;
+		}
+		case 'r': {
+			const char *s = va_arg(ap, const char *);
+			char *r = s && w->redact ? redact_str(s) : NULL;
+
+			if (s)
+				sqlite3_bind_text(st, k, r ? r : s, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(st, k);
+			free(r);
+			break;
+		}
+		default:
+			sqlite3_bind_null(st, k);
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	return rc == SQLITE_DONE ? 0 : fail(w, "insert");
+}
+
+static sqlite3_stmt *prep(struct dbw *w, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail(w, sql);
+	return st;
+}
+
+/* INT64_MIN binds NULL through type 'I' */
+#define NUL_IF(cond, v) ((cond) ? INT64_MIN : (int64_t)(v))
+
+static int put_procs(struct dbw *w)
+{
+	sqlite3_stmt *p = prep(w, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *e = prep(w, "INSERT INTO execs (proc_id, ts_ns, filename, argv, cwd) "
+				  "VALUES (?,?,?,?,?)");
+	const struct tree *t = w->m->tree;
+	size_t i, k;
+	int rc = p && e ? 0 : -EIO;
+
+	for (i = 0; !rc && i < t->n; i++) {
+		const struct tree_proc *x = t->procs[i];
+		char *args = x->argc ? tree_argv_join(x->argv, x->argc) : NULL;
+
+		int sig = x->exit_status & 0x7f;
+
+		rc = run(w, p, "iiiIsrsIiIIIIii", (int64_t)x->id, (int64_t)x->pid,
+			 (int64_t)x->start_ns, NUL_IF(!x->parent, x->parent ? x->parent->id : 0),
+			 x->exe, args, x->cwd, NUL_IF(!x->uid_known, x->uid), (int64_t)x->t_start,
+			 NUL_IF(!x->exited, x->t_end), NUL_IF(!x->exited, x->exit_status),
+			 NUL_IF(!x->exited || sig, (x->exit_status >> 8) & 0xff),
+			 NUL_IF(!x->exited || !sig, sig), (int64_t)x->from_snapshot,
+			 (int64_t)x->nthreads);
+		free(args);
+		if (rc)
+			break;
+		w->cnt->processes++;
+		for (k = 0; !rc && k < x->nexecs; k++) {
+			const struct tree_exec *xe = &x->execs[k];
+
+			args = xe->argc ? tree_argv_join(xe->argv, xe->argc) : NULL;
+			rc = run(w, e, "iisrs", (int64_t)x->id, (int64_t)xe->ts, xe->filename, args,
+				 xe->cwd);
+			free(args);
+			w->cnt->execs++;
+		}
+	}
+	sqlite3_finalize(p);
+	sqlite3_finalize(e);
+	return rc;
+}
+
+static int put_io(struct dbw *w)
+{
+	sqlite3_stmt *f = prep(w, "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *c = prep(w, "INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?)");
+	const struct model *m = w->m;
+	size_t i;
+	int rc = f && c ? 0 : -EIO;
+
+	for (i = 0; !rc && i < m->nfiles; i++, w->cnt->files++) {
+		const struct model_file *x = &m->files[i];
+
+		rc = run(w, f, "iiiisiisssiii", (int64_t)i + 1, (int64_t)x->ts, (int64_t)x->proc->id,
+			 (int64_t)x->tid, exj_file_op(x->type), (int64_t)x->ret, (int64_t)x->fd,
+			 x->path, x->path2, x->abs, (int64_t)x->flags, (int64_t)x->mode,
+			 (int64_t)x->count);
+	}
+	for (i = 0; !rc && i < m->nnets; i++, w->cnt->connections++) {
+		const struct model_net *x = &m->nets[i];
+
+		rc = run(w, c, "iiiisiiisi", (int64_t)i + 1, (int64_t)x->ts, (int64_t)x->proc->id,
+			 (int64_t)x->tid, exj_file_op(x->type), (int64_t)x->ret, (int64_t)x->fd,
+			 (int64_t)x->family, x->addr, (int64_t)x->port);
+	}
+	sqlite3_finalize(f);
+	sqlite3_finalize(c);
+	return rc;
+}
+
+static int put_tls(struct dbw *w)
+{
+	sqlite3_stmt *t = prep(w, "INSERT INTO tls_connections VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *k = prep(w, "INSERT INTO tls_chunks VALUES (?,?,?,?,?,?,?,?,?,?)");
+	const struct model *m = w->m;
+	size_t i;
+	int rc = t && k ? 0 : -EIO;
+
+	for (i = 0; !rc && i < m->streams->n; i++, w->cnt->tls++) {
+		const struct stream_conn *c = m->streams->conns[i];
+		const struct model_net *n = model_conn_net(m, c);
+		const struct tree_proc *p = tree_get(m->tree, c->pid, c->start_ns);
+
+		rc = run(w, t, "iIIiiiiissiii", (int64_t)c->id, NUL_IF(!p, p ? p->id : 0),
+			 NUL_IF(!n, n ? n - m->nets + 1 : 0), (int64_t)c->fd, (int64_t)c->ptr,
+			 (int64_t)c->first_seq, (int64_t)c->t_first, (int64_t)c->t_last, c->sni,
+			 conv_proto(c), (int64_t)c->dir[0].bytes, (int64_t)c->dir[1].bytes,
+			 (int64_t)(c->dir[0].gap_bytes + c->dir[1].gap_bytes));
+	}
+	for (i = 0; !rc && i < m->ntls; i++, w->cnt->chunks++) {
+		const struct model_tls *x = &m->tls[i];
+
+		rc = run(w, k, "iiiiisiiii", (int64_t)i + 1, (int64_t)x->ts, (int64_t)x->seq,
+			 (int64_t)x->conn, (int64_t)x->pid, x->dir ? "read" : "write",
+			 (int64_t)x->len, (int64_t)x->data_off, (int64_t)x->orig_len,
+			 (int64_t)x->flags);
+	}
+	sqlite3_finalize(t);
+	sqlite3_finalize(k);
+	return rc;
+}
+
+static char *headers_json(const struct http_msg *h, int redact)
+{
+	json_t *a = json_array();
+	char *s;
+	size_t i;
+
+	for (i = 0; h && i < h->nhdrs; i++) {
+		char *v = redact ? redact_header(h->hdrs[i].name, h->hdrs[i].value)
+				 : au_strdup(h->hdrs[i].value);
+		json_t *pair = json_pack("[ss]", h->hdrs[i].name, v ? v : "");
+
+		if (pair)
+			json_array_append_new(a, pair);
+		free(v);
+	}
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+static char *body_text(const struct http_msg *h)
+{
+	size_t n;
+
+	if (!h || !h->body.len)
+		return NULL;
+	n = h->body.len < DB_BODY_MAX ? h->body.len : DB_BODY_MAX;
+	return au_strndup(h->body.p, strnlen((const char *)h->body.p, n));
+}
+
+static int put_http(struct dbw *w)
+{
+	sqlite3_stmt *h = prep(w, "INSERT INTO http_messages VALUES "
+				  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	const struct conv_set *cs = w->m->convs;
+	size_t i;
+	int rc = h ? 0 : -EIO;
+
+	for (i = 0; !rc && i < cs->nex; i++, w->cnt->http++) {
+		const struct conv_exchange *ex = cs->ex[i];
+		const struct http_msg *q = ex->req, *r = ex->resp;
+		char *qh = headers_json(q, w->redact), *rh = headers_json(r, w->redact);
+		char *qb = body_text(q), *rb = body_text(r);
+
+		rc = run(w, h, "iIsrIssrrIIsiIIIs", (int64_t)ex->id,
+			 NUL_IF(!ex->conn, ex->conn ? ex->conn->id : 0), q ? q->method : NULL,
+			 q ? q->target : NULL, NUL_IF(!r, r ? r->status : 0), qh, rh, qb, rb,
+			 NUL_IF(!q, q ? q->body_len : 0), NUL_IF(!r, r ? r->body_len : 0),
+			 r ? http_dec_name(r->coding) : NULL, (int64_t)ex->is_sse,
+			 NUL_IF(!q, q ? q->t_first : 0), NUL_IF(!r, r ? r->t_head : 0),
+			 NUL_IF(!r, r ? r->t_end : 0), conv_exchange_error(ex));
+		free(qh);
+		free(rh);
+		free(qb);
+		free(rb);
+	}
+	sqlite3_finalize(h);
+	return rc;
+}
+
+static int put_call(struct dbw *w, sqlite3_stmt *c, size_t i)
+{
+	const struct llm_call *x = w->m->calls[i];
+	const struct stream_conn *sc = x->ex->conn;
+	const struct tree_proc *p = sc ? tree_get(w->m->tree, sc->pid, sc->start_ns) : NULL;
+
+	return run(w, c, "iiIIIsssrisssIrrrsIIIIdssrIIIddd", (int64_t)i + 1, (int64_t)x->ex->id,
+		   NUL_IF(!sc, sc ? sc->id : 0), NUL_IF(!p, p ? p->id : 0),
+		   NUL_IF(!sc, sc ? sc->pid : 0), x->provider, x->api, x->host, x->path,
+		   (int64_t)x->stream, x->model_req, x->model_resp, x->resp_id,
+		   NUL_IF(!x->status, x->status), x->system, llm_text(x), llm_thinking(x), x->finish,
+		   NUL_IF(x->in_tok < 0, x->in_tok), NUL_IF(x->out_tok < 0, x->out_tok),
+		   NUL_IF(x->cache_read < 0, x->cache_read),
+		   NUL_IF(x->cache_write < 0, x->cache_write), x->cost_known ? x->cost : 0.0,
+		   x->err_type, x->err_msg, x->error, (int64_t)x->t_req,
+		   NUL_IF(!x->t_first_tok, x->t_first_tok), NUL_IF(!x->t_end, x->t_end),
+		   x->t_first_tok > x->t_req ? (double)(x->t_first_tok - x->t_req) / 1e9 : 0.0,
+		   llm_duration_s(x), llm_tokens_per_s(x));
+}
+
+static int put_llm(struct dbw *w)
+{
+	sqlite3_stmt *c = prep(w, "INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+				  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *mm = prep(w, "INSERT INTO messages VALUES (?,?,?,?)");
+	sqlite3_stmt *t = prep(w, "INSERT INTO tool_calls VALUES (?,?,?,?,?,?,?)");
+	int64_t pk = 0;
+	size_t i, k;
+	int rc = c && mm && t ? 0 : -EIO;
+
+	for (i = 0; !rc && i < w->m->ncalls; i++, w->cnt->llm_calls++) {
+		const struct llm_call *x = w->m->calls[i];
+
+		rc = put_call(w, c, i);
+		w->tool_pk_base[i] = pk + 1;
+		for (k = 0; !rc && k < x->nmsgs; k++, w->cnt->messages++)
+			rc = run(w, mm, "iisr", (int64_t)i + 1, (int64_t)k, x->msgs[k].role,
+				 x->msgs[k].text);
+		for (k = 0; !rc && k < x->ncalls; k++, w->cnt->tool_calls++) {
+			char *cmd = causal_tool_command(x->calls[k].args);
+
+			rc = run(w, t, "iiissrr", ++pk, (int64_t)i + 1, (int64_t)k, x->calls[k].id,
+				 x->calls[k].name, x->calls[k].args, cmd);
+			free(cmd);
+		}
+	}
+	sqlite3_finalize(c);
+	sqlite3_finalize(mm);
+	sqlite3_finalize(t);
+	return rc;
+}
+
+static int put_effects(struct dbw *w)
+{
+	sqlite3_stmt *e = prep(w, "INSERT INTO tool_effects VALUES (?,?,?,?,?,?,?,?,?,?)");
+	sqlite3_stmt *d = prep(w, "INSERT INTO drops VALUES (?,?,?,?,?,?,?)");
+	const struct model *m = w->m;
+	size_t i;
+	int rc = e && d ? 0 : -EIO;
+
+	for (i = 0; !rc && w->cz && i < w->cz->n; i++, w->cnt->effects++) {
+		const struct causal_effect *x = &w->cz->eff[i];
+		const char *target = x->file ? (x->file->abs ? x->file->abs : x->file->path)
+			: x->net ? x->net->addr : x->proc ? x->proc->exe : NULL;
+		char *args = NULL;
+
+		if (!x->file && !x->net && x->proc && x->proc->argc)
+			target = args = tree_argv_join(x->proc->argv, x->proc->argc);
+		rc = run(w, e, "iiIssiIIIr", (int64_t)i + 1, (int64_t)x->call + 1,
+			 NUL_IF(x->tool < 0, w->tool_pk_base[x->call] + x->tool), x->kind, x->how,
+			 (int64_t)x->ts, NUL_IF(!x->proc, x->proc ? x->proc->id : 0),
+			 NUL_IF(!x->file, x->file ? x->file - m->files + 1 : 0),
+			 NUL_IF(!x->net, x->net ? x->net - m->nets + 1 : 0), target);
+		free(args);
+	}
+	for (i = 0; !rc && i < m->ndrops; i++, w->cnt->drops++) {
+		const struct model_drop *x = &m->drops[i];
+
+		rc = run(w, d, "iisiiII", (int64_t)i + 1, (int64_t)x->ts, x->kind,
+			 (int64_t)x->count, (int64_t)x->first_seq,
+			 NUL_IF(x->probe == UINT32_MAX, x->probe), NUL_IF(x->cpu == UINT32_MAX, x->cpu));
+	}
+	sqlite3_finalize(e);
+	sqlite3_finalize(d);
+	return rc;
+}
+
+static int put_meta(struct dbw *w)
+{
+	sqlite3_stmt *s = prep(w, "INSERT INTO meta VALUES (?,?)");
+	char buf[64];
+	int rc = s ? 0 : -EIO;
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)w->m->mono_to_real);
+	if (!rc)
+		rc = run(w, s, "ss", "mono_to_real_ns", buf);
+	if (!rc)
+		rc = run(w, s, "ss", "schema_version", "1");
+	if (!rc)
+		rc = run(w, s, "ss", "hostname", w->m->hostname);
+	if (!rc)
+		rc = run(w, s, "ss", "redacted", w->redact ? "1" : "0");
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)w->m->records);
+	if (!rc)
+		rc = run(w, s, "ss", "records", buf);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static int exec_sql(struct dbw *w, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(w->db, sql, NULL, NULL, &err) == SQLITE_OK)
+		return 0;
+	snprintf(w->msg, w->msg_size, "%s", err ? err : "sqlite error");
+	sqlite3_free(err);
+	return -EIO;
+}
+
+int db_write(const struct model *m, const struct causal *cz, const char *path,
+	     const struct db_opts *o, struct db_counts *cnt, char *msg, size_t msg_size)
+{
+	struct dbw w = { .m = m, .cz = cz, .redact = o ? o->redact : 1, .cnt = cnt,
+			 .msg = msg, .msg_size = msg_size };
+	int rc = 0, part;
+
+	memset(cnt, 0, sizeof(*cnt));
+	if (unlink(path) && errno != ENOENT) {
+		snprintf(msg, msg_size, "cannot replace: %s", strerror(errno));
+		return -errno;
+	}
+	/* the export holds prompts and file names: as private as the capture */
+	close(open(path, O_CREAT | O_WRONLY | O_EXCL, 0600));
+	if (sqlite3_open_v2(path, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+		rc = fail(&w, "open");
+		sqlite3_close(w.db);
+		return rc;
+	}
+	w.tool_pk_base = calloc(m->ncalls + 1, sizeof(*w.tool_pk_base));
+	if (!w.tool_pk_base)
+		rc = -ENOMEM;
+	if (!rc)
+		rc = exec_sql(&w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;");
+	for (part = 0; !rc && db_schema_sql(part); part++)
+		if (part != 1) /* indexes after the data: faster inserts */
+			rc = exec_sql(&w, db_schema_sql(part));
+	if (!rc)
+		rc = put_meta(&w);
+	if (!rc)
+		rc = put_procs(&w);
+	if (!rc)
+		rc = put_io(&w);
+	if (!rc)
+		rc = put_tls(&w);
+	if (!rc)
+		rc = put_http(&w);
+	if (!rc)
+		rc = put_llm(&w);
+	if (!rc)
+		rc = put_effects(&w);
+	if (!rc)
+		rc = exec_sql(&w, db_schema_sql(1));
+	if (!rc)
+		rc = exec_sql(&w, "COMMIT;");
+	free(w.tool_pk_base);
+	if (sqlite3_close(w.db) != SQLITE_OK && !rc)
+		rc = -EIO;
+	return rc;
+}

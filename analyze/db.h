@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db.h - write the analysis model (model.h + causal.h) into a SQLite
+ * database: the documented schema of asanalyze-schema(7), its indexes and
+ * views.  This database is also what asreplay reads.
+ *
+ * Calling sequence:
+ *   struct db_opts o = { .redact = 1 };
+ *   db_write(m, cz, "out.db", &o, &counts, msg, sizeof(msg));
+ * An existing file at the path is replaced.  Returns 0, or -errno / -EIO
+ * with @msg saying what failed (sqlite's message).
+ */
+#ifndef AS_ANALYZE_DB_H
+#define AS_ANALYZE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/causal.h"
+#include "analyze/model.h"
+
+#define DB_SCHEMA_VERSION 1
+#define DB_BODY_MAX (4u * 1024u * 1024u) /* bytes of each HTTP body stored */
+
+struct db_opts {
+	int redact;
+};
+
+struct db_counts {
+	uint64_t processes, execs, files, connections, tls, chunks, http, llm_calls, messages,
+		tool_calls, effects, drops;
+};
+
+int db_write(const struct model *m, const struct causal *cz, const char *path,
+	     const struct db_opts *o, struct db_counts *cnt, char *msg, size_t msg_size);
+
+/* The schema as SQL text in parts: 0 tables, 1 indexes, 2 views; NULL after. */
+const char *db_schema_sql(int part);
+
+#endif

@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.c - build the analysis model from capture files (see model.h).
+ */
+#include "model.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "analyze/autil.h"
+
+#define AT_FDCWD_ (-100)
+
+static char closed_fd[] = "";
+
+void model_opts_init(struct model_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->keep_tls = 1;
+}
+
+/* ---- TLS: reassembly -> HTTP -> LLM ---- */
+
+static void on_exchange(void *ctx, struct conv_exchange *ex)
+{
+	struct model *m = ctx;
+	struct llm_call *c = llm_from_exchange(ex, m->pricing), **slot;
+
+	if (!c)
+		return;
+	slot = au_push(&m->calls, &m->ncalls, &m->ccalls, sizeof(*slot));
+	if (!slot) {
+		llm_call_free(c);
+		return;
+	}
+	*slot = c;
+	ex->user = c;
+}
+
+static void s_open(void *ctx, struct stream_conn *c)
+{
+	struct model *m = ctx;
+
+	tree_ref(m->tree, c->pid, c->start_ns, c->t_first);
+	conv_stream_ops()->open(m->convs, c);
+}
+
+static void s_chunk(void *ctx, struct stream_conn *c, const struct cap_rec *rec)
+{
+	struct model *m = ctx;
+	struct model_tls *t;
+	struct cap_tls ct;
+
+	t = au_push(&m->tls, &m->ntls, &m->ctls, sizeof(*t));
+	if (!t)
+		return;
+	cap_rec_fixed(rec, &ct, sizeof(ct));
+	t->ts = rec->hdr.ts_ns;
+	t->seq = rec->hdr.seq;
+	t->conn = c->id;
+	t->pid = rec->hdr.pid;
+	t->len = (uint32_t)rec->data_len;
+	t->data_off = rec->hdr.data_off;
+	t->dir = ct.dir;
+	t->flags = rec->hdr.flags;
+	t->orig_len = rec->hdr.orig_len;
+}
+
+static void s_data(void *ctx, struct stream_conn *c, int dir, uint64_t ts, const uint8_t *p,
+		   size_t n)
+{
+	struct model *m = ctx;
+
+	conv_stream_ops()->data(m->convs, c, dir, ts, p, n);
+}
+
+static void s_gap(void *ctx, struct stream_conn *c, int dir, uint64_t ts, uint64_t missing)
+{
+	struct model *m = ctx;
+
+	conv_stream_ops()->gap(m->convs, c, dir, ts, missing);
+}
+
+static const struct stream_ops model_sops = {
+	.open = s_open, .chunk = s_chunk, .data = s_data, .gap = s_gap,
+};
+
+/* ---- files and sockets ---- */
+
+static char *join_path(const char *dir, const char *p)
+{
+	if (!dir || !*dir)
+		return NULL;
+	while (p[0] == '.' && p[1] == '/')
+		p += 2;
+	return au_fmt("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", p);
+}
+
+static const char *fd_path(struct model *m, const struct tree_proc *p, int32_t fd)
+{
+	struct au_key k = { p->id, (uint64_t)(int64_t)fd, 2 };
+	const char *s = au_map_get(&m->fds, k);
+
+	return s && *s ? s : NULL;
+}
+
+static void fd_set_path(struct model *m, const struct tree_proc *p, int32_t fd, char *s)
+{
+	struct au_key k = { p->id, (uint64_t)(int64_t)fd, 2 };
+
+	au_map_put(&m->fds, k, s ? s : closed_fd);
+}
+
+static char *resolve(struct model *m, const struct tree_proc *p, int32_t dirfd, const char *path)
+{
+	if (!path || !*path)
+		return NULL;
+	if (path[0] == '/')
+		return au_strdup(path);
+	if (dirfd == AT_FDCWD_ || dirfd == -1)
+		return join_path(p->cwd, path);
+	return join_path(fd_path(m, p, dirfd), path);
+}
+
+static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc *p)
+{
+	struct model_file *f = au_push(&m->files, &m->nfiles, &m->cfiles, sizeof(*f));
+	struct cap_file cf;
+	const char *d = (const char *)rec->data;
+	size_t l;
+
+	if (!f)
+		return -ENOMEM;
+	cap_rec_fixed(rec, &cf, sizeof(cf));
+	f->ts = rec->hdr.ts_ns;
+	f->proc = p;
+	f->tid = rec->hdr.tid;
+	f->type = rec->hdr.type;
+	f->ret = cf.ret;
+	f->fd = cf.fd;
+	f->flags = cf.flags;
+	f->mode = cf.mode;
+	f->count = cf.count;
+	switch (rec->hdr.type) {
+	case CAP_REC_WRITE:
+	case CAP_REC_READ:
+	case CAP_REC_CLOSE:
+		f->path = au_strdup(fd_path(m, p, cf.fd));
+		f->abs = au_strdup(f->path);
+		if (rec->hdr.type == CAP_REC_CLOSE && cf.ret == 0)
+			fd_set_path(m, p, cf.fd, NULL);
+		return 0;
+	default:
+		break;
+	}
+	l = strnlen(d, rec->data_len);
+	f->path = au_strndup(d, l);
+	if (rec->hdr.type == CAP_REC_RENAME && l + 1 < rec->data_len)
+		f->path2 = au_strndup(d + l + 1, strnlen(d + l + 1, rec->data_len - l - 1));
+	if ((rec->hdr.type == CAP_REC_CHMOD || rec->hdr.type == CAP_REC_TRUNCATE) && !l)
+		f->abs = au_strdup(fd_path(m, p, cf.fd));
+	else
+		f->abs = resolve(m, p, cf.fd, f->path);
+	if (rec->hdr.type == CAP_REC_OPEN && cf.ret >= 0)
+		fd_set_path(m, p, (int32_t)cf.ret, f->abs ? f->abs : f->path);
+	return 0;
+}
+
+static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc *p)
+{
+	struct model_net *n = au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
+	struct cap_net cn;
+
+	if (!n)
+		return -ENOMEM;
+	cap_rec_fixed(rec, &cn, sizeof(cn));
+	n->ts = rec->hdr.ts_ns;
+	n->proc = p;
+	n->tid = rec->hdr.tid;
+	n->type = rec->hdr.type;
+	n->ret = cn.ret;
+	n->fd = cn.fd;
+	n->family = cn.family;
+	n->port = cn.port;
+	if (cn.family == AF_INET)
+		inet_ntop(AF_INET, cn.addr, n->addr, sizeof(n->addr));
+	else if (cn.family == AF_INET6)
+		inet_ntop(AF_INET6, cn.addr, n->addr, sizeof(n->addr));
+	else if (cn.family == AF_UNIX)
+		snprintf(n->addr, sizeof(n->addr), "%.*s", (int)strnlen(cn.path, sizeof(cn.path)),
+			 cn.path);
+	if (rec->hdr.type == CAP_REC_ACCEPT && cn.ret >= 0)
+		fd_set_path(m, p, (int32_t)cn.ret, NULL);
+	return 0;
+}
+
+static void add_drop(struct model *m, uint64_t ts, const char *kind, uint64_t count,
+		     uint64_t first_seq, uint32_t probe, uint32_t cpu)
+{
+	struct model_drop *d = au_push(&m->drops, &m->ndrops, &m->cdrops, sizeof(*d));
+
+	if (!d)
+		return;
+	d->ts = ts;
+	d->kind = kind;
+	d->count = count;
+	d->first_seq = first_seq;
+	d->probe = probe;
+	d->cpu = cpu;
+}
+
+static void note_clock(struct model *m, const struct cap_reader *r)
+{
+	const char *mono = cap_reader_meta(r, "clock_mono_ns");
+	const char *real = cap_reader_meta(r, "clock_real_ns");
+	const char *host = cap_reader_meta(r, "hostname");
+
+	if (!m->has_clock && mono && real) {
+		m->mono_to_real = (int64_t)(strtoull(real, NULL, 10) - strtoull(mono, NULL, 10));
+		m->has_clock = 1;
+	}
+	if (!m->hostname && host)
+		m->hostname = au_strdup(host);
+}
+
+static int dispatch(struct model *m, const struct cap_rec *rec)
+{
+	const struct cap_rec_hdr *h = &rec->hdr;
+	struct tree_proc *p;
+	struct model_seq *s;
+	struct cap_loss loss;
+	int r;
+
+	if (h->type < 64)
+		m->by_type[h->type]++;
+	if (h->type < 0x8000 && h->seq && !h->data_off) {
+		s = au_push(&m->seqs, &m->nseqs, &m->cseqs, sizeof(*s));
+		if (s) {
+			s->seq = h->seq;
+			s->ts = h->ts_ns;
+		}
+	}
+	r = tree_feed(m->tree, rec);
+	if (r)
+		return r;
+	switch (h->type) {
+	case CAP_REC_TLS:
+	case CAP_REC_TLS_EVENT:
+		return stream_feed(m->streams, rec);
+	case CAP_REC_OPEN: case CAP_REC_WRITE: case CAP_REC_UNLINK: case CAP_REC_RENAME:
+	case CAP_REC_MKDIR: case CAP_REC_CHMOD: case CAP_REC_TRUNCATE: case CAP_REC_READ:
+	case CAP_REC_CLOSE:
+		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
+		return p ? add_file(m, rec, p) : -ENOMEM;
+	case CAP_REC_CONNECT: case CAP_REC_ACCEPT: case CAP_REC_BIND: case CAP_REC_LISTEN:
+		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
+		return p ? add_net(m, rec, p) : -ENOMEM;
+	case CAP_REC_LOSS:
+		cap_rec_fixed(rec, &loss, sizeof(loss));
+		add_drop(m, h->ts_ns, "loss", loss.lost, 0, loss.probe, h->cpu);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int seq_cmp(const void *a, const void *b)
+{
+	const struct model_seq *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Holes in the kernel's global sequence are records the ring buffer lost. */
+static void seq_gaps(struct model *m)
+{
+	size_t i;
+
+	qsort(m->seqs, m->nseqs, sizeof(*m->seqs), seq_cmp);
+	for (i = 1; i < m->nseqs; i++)
+		if (m->seqs[i].seq > m->seqs[i - 1].seq + 1)
+			add_drop(m, m->seqs[i].ts, "seq_gap",
+				 m->seqs[i].seq - m->seqs[i - 1].seq - 1, m->seqs[i - 1].seq + 1,
+				 UINT32_MAX, UINT32_MAX);
+	free(m->seqs);
+	m->seqs = NULL;
+	m->nseqs = m->cseqs = 0;
+}
+
+static int call_cmp(const void *a, const void *b)
+{
+	const struct llm_call *x = *(struct llm_call *const *)a, *y = *(struct llm_call *const *)b;
+
+	if (x->t_req != y->t_req)
+		return x->t_req < y->t_req ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void add_warning(struct model *m, const char *w)
+{
+	char **s = au_push(&m->warnings, &m->nwarnings, &m->cwarnings, sizeof(*s));
+
+	if (s)
+		*s = au_strdup(w);
+}
+
+static int read_all(struct model *m, const char *const *paths, size_t n, struct cap_err *err)
+{
+	struct cap_reader_opts ro;
+	struct cap_reader *r;
+	struct cap_rec rec;
+	const char *w;
+	size_t i;
+	int rc;
+
+	cap_reader_opts_init(&ro);
+	ro.order = CAP_READ_TIME;
+	ro.skip_housekeeping = 1;
+	rc = cap_reader_open(paths, n, &ro, &r, err);
+	if (rc)
+		return rc;
+	while ((rc = cap_reader_next(r, &rec)) > 0) {
+		if (!m->records++)
+			note_clock(m, r);
+		if (rec.hdr.ts_ns && rec.hdr.type < 0x8000) {
+			if (!m->first_ts || rec.hdr.ts_ns < m->first_ts)
+				m->first_ts = rec.hdr.ts_ns;
+			if (rec.hdr.ts_ns > m->last_ts)
+				m->last_ts = rec.hdr.ts_ns;
+		}
+		if (dispatch(m, &rec)) {
+			rc = -ENOMEM;
+			cap_err_set(err, rc, "", CAP_OFF_NONE, CAP_OFF_NONE, "out of memory");
+			break;
+		}
+	}
+	if (rc < 0 && rc != -ENOMEM)
+		*err = *cap_reader_err(r);
+	note_clock(m, r);
+	cap_reader_stats(r, &m->rstats);
+	for (i = 0; (w = cap_reader_warning(r, i)); i++)
+		add_warning(m, w);
+	cap_reader_close(r);
+	return rc < 0 ? rc : 0;
+}
+
+int model_build(const char *const *paths, size_t n, const struct model_opts *o,
+		struct model **out, struct cap_err *err)
+{
+	struct model *m = calloc(1, sizeof(*m));
+	unsigned bad = 0;
+	int rc;
+
+	*out = NULL;
+	cap_err_clear(err);
+	if (!m)
+		return -ENOMEM;
+	if (o && o->pricing && (rc = llm_pricing_load(o->pricing, &m->pricing, &bad))) {
+		cap_err_set(err, rc, o->pricing, CAP_OFF_NONE, CAP_OFF_NONE, "%s",
+			    rc == -EBADMSG ? "line is not MODEL IN OUT CACHE_READ CACHE_WRITE"
+					   : strerror(-rc));
+		if (bad)
+			snprintf(err->msg, sizeof(err->msg), "line %u: expected 'MODEL IN OUT "
+				 "CACHE_READ CACHE_WRITE' (USD per million tokens)", bad);
+		free(m);
+		return rc;
+	}
+	if (tree_new(&m->tree) || conv_new(on_exchange, m, &m->convs) ||
+	    stream_new(&model_sops, m, &m->streams)) {
+		model_free(m);
+		return -ENOMEM;
+	}
+	rc = read_all(m, paths, n, err);
+	if (rc) {
+		model_free(m);
+		return rc;
+	}
+	stream_finish(m->streams);
+	conv_finish(m->convs);
+	tree_finish(m->tree);
+	seq_gaps(m);
+	qsort(m->calls, m->ncalls, sizeof(*m->calls), call_cmp);
+	*out = m;
+	return 0;
+}
+
+void model_free(struct model *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->ncalls; i++)
+		llm_call_free(m->calls[i]);
+	for (i = 0; i < m->nfiles; i++) {
+		free(m->files[i].path);
+		free(m->files[i].path2);
+		free(m->files[i].abs);
+	}
+	for (i = 0; i < m->nwarnings; i++)
+		free(m->warnings[i]);
+	free(m->warnings);
+	free(m->calls);
+	free(m->files);
+	free(m->nets);
+	free(m->tls);
+	free(m->drops);
+	free(m->seqs);
+	free(m->hostname);
+	au_map_release(&m->fds);
+	conv_free(m->convs);
+	stream_free(m->streams);
+	tree_free(m->tree);
+	llm_pricing_free(m->pricing);
+	free(m);
+}
+
+const char *model_time(const struct model *m, uint64_t ts, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t t;
+	uint64_t ns;
+
+	if (!m->has_clock) {
+		snprintf(buf, size, "%" PRIu64 ".%06" PRIu64, ts / 1000000000u,
+			 ts % 1000000000u / 1000u);
+		return buf;
+	}
+	ns = ts + (uint64_t)m->mono_to_real;
+	t = (time_t)(ns / 1000000000u);
+	gmtime_r(&t, &tm);
+	snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d.%03u", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned)(ns % 1000000000u / 1000000u));
+	return buf;
+}
+
+struct tree_proc *model_conn_proc(const struct model *m, const struct stream_conn *c)
+{
+	return tree_ref(m->tree, c->pid, c->start_ns, c->t_first);
+}
+
+const struct model_net *model_conn_net(const struct model *m, const struct stream_conn *c)
+{
+	const struct tree_proc *p = tree_get(m->tree, c->pid, c->start_ns);
+	const struct model_net *best = NULL;
+	size_t i;
+
+	for (i = 0; p && i < m->nnets; i++) {
+		const struct model_net *n = &m->nets[i];
+
+		if (n->proc == p && n->fd == c->fd && n->type == CAP_REC_CONNECT &&
+		    n->ts <= c->t_first)
+			best = n;
+	}
+	return best;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * model.h - the analyzer's in-memory model of one or more capture files:
+ * process tree, file and network activity, TLS connections, HTTP
+ * exchanges, LLM calls and loss markers.  Everything asanalyze prints or
+ * exports (tree, conversations, explain, SQLite, JSONL) reads this.
+ *
+ * Calling sequence:
+ *   struct model_opts o; model_opts_init(&o); o.pricing = ...;
+ *   model_build(paths, n, &o, &m, &err);      reads every record once
+ *   ... m->tree, m->files, m->nets, m->streams, m->convs, m->calls ...
+ *   model_free(m);
+ *
+ * Records are read in (ts, seq) order.  A problem inside one conversation
+ * (bad HTTP, cut stream, invalid JSON) is kept on that conversation; only
+ * unreadable input fails model_build (err names file and offset).
+ */
+#ifndef AS_ANALYZE_MODEL_H
+#define AS_ANALYZE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/conv.h"
+#include "analyze/llm.h"
+#include "analyze/stream.h"
+#include "analyze/tree.h"
+#include "format/cap_reader.h"
+
+struct model_file {
+	uint64_t ts;
+	struct tree_proc *proc;
+	uint32_t tid;
+	uint16_t type;         /* CAP_REC_OPEN ... CAP_REC_READ, CAP_REC_CLOSE */
+	int64_t ret;
+	int32_t fd;
+	uint32_t flags, mode;
+	uint64_t count;
+	char *path;            /* as passed (or the fd's path for read/write/close) */
+	char *path2;           /* rename target */
+	char *abs;             /* absolute when it could be resolved, else NULL */
+};
+
+struct model_net {
+	uint64_t ts;
+	struct tree_proc *proc;
+	uint32_t tid;
+	uint16_t type;         /* CAP_REC_CONNECT ACCEPT BIND LISTEN */
+	int64_t ret;
+	int32_t fd;
+	uint16_t family, port;
+	char addr[64];         /* printable address or unix path */
+};
+
+struct model_tls {
+	uint64_t ts, seq;
+	uint64_t conn;         /* stream_conn id */
+	uint32_t pid, len, data_off;
+	uint16_t dir, flags;
+	uint32_t orig_len;
+};
+
+struct model_drop {
+	uint64_t ts;
+	const char *kind;      /* "seq_gap", "loss", "ring" */
+	uint64_t count;
+	uint64_t first_seq;
+	uint32_t probe, cpu;
+};
+
+struct model_seq {
+	uint64_t seq, ts;
+};
+
+struct model_opts {
+	const char *pricing;   /* pricing table path, NULL: none */
+	int keep_tls;          /* keep per-record TLS metadata (tls_chunks) */
+	uint64_t decode_limit; /* HTTP body decoding limit, 0: default */
+};
+
+struct model {
+	struct tree *tree;
+	struct stream_set *streams;
+	struct conv_set *convs;
+	struct llm_pricing *pricing;
+	struct llm_call **calls;    /* in request order */
+	size_t ncalls, ccalls;
+	struct model_file *files;
+	size_t nfiles, cfiles;
+	struct model_net *nets;
+	size_t nnets, cnets;
+	struct model_tls *tls;
+	size_t ntls, ctls;
+	struct model_drop *drops;
+	size_t ndrops, cdrops;
+	uint64_t records, first_ts, last_ts;
+	uint64_t by_type[64];       /* record counts by type (kernel types < 64) */
+	int64_t mono_to_real;       /* add to a ts_ns for wall-clock ns; 0 unknown */
+	int has_clock;
+	char *hostname;
+	struct au_map fds;          /* (proc id, fd) -> path (owned) */
+	struct model_seq *seqs;     /* kernel records' (seq, ts), for loss markers */
+	size_t nseqs, cseqs;
+	struct cap_reader_stats rstats;
+	char **warnings;
+	size_t nwarnings, cwarnings;
+};
+
+void model_opts_init(struct model_opts *o);
+int model_build(const char *const *paths, size_t n, const struct model_opts *o,
+		struct model **out, struct cap_err *err);
+void model_free(struct model *m);
+
+/* Wall-clock rendering of a monotonic timestamp: "2026-11-25 21:30:03.123". */
+const char *model_time(const struct model *m, uint64_t ts, char *buf, size_t size);
+
+/* The CONNECT that opened the socket of a TLS connection, or NULL. */
+const struct model_net *model_conn_net(const struct model *m, const struct stream_conn *c);
+
+/* The process of a TLS connection (never NULL after model_build). */
+struct tree_proc *model_conn_proc(const struct model *m, const struct stream_conn *c);
+
+#endif

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * common.bpf.h - maps, configuration and helpers shared by every probe of
+ * asrecord.bpf.c: the in-kernel target filter, record headers with the
+ * (pid, task_start_ns) identity, and submission with drop counting.
+ *
+ * Every record goes to one ring buffer without a wake-up; the recorder
+ * drains it every few milliseconds (per-event wake-ups dominate the cost of
+ * tracing on small VMs).  A failed reservation is counted per CPU and per
+ * probe in `counters`; the seq number taken before reserving leaves a gap.
+ */
+#ifndef AS_BPF_COMMON_BPF_H
+#define AS_BPF_COMMON_BPF_H
+
+/* configuration, set by the loader between open and load */
+const volatile __u32 cfg_mode = ASR_F_PIDS;
+const volatile __u32 cfg_self = 0;          /* the recorder's tgid: never traced */
+const volatile __u64 cfg_cgroup = 0;
+const volatile char cfg_comm[16] = {};
+const volatile __u32 cfg_probes = ASR_PR_PROC | ASR_PR_FILE | ASR_PR_NET | ASR_PR_TLS;
+const volatile __u32 cfg_write_snap = 0;    /* bytes of file-write payload kept */
+const volatile __u32 cfg_tls_snap = 1u << 20; /* bytes of TLS payload kept per call */
+
+__u64 seq_next = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* resized by the loader */
+} events SEC(".maps");
+
+/* traced thread groups (tgid -> 1); children are added at fork */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ASR_P_NR);
+	__type(key, __u32);
+	__type(value, struct asr_counters);
+} counters SEC(".maps");
+
+/* Scratch space to build variable-length records in (one per CPU, indexed
+ * by CPU number: per-CPU maps are limited to 32 KiB values). */
+#define SCR_SIZE (1u << 17)
+struct scratch {
+	__u8 b[SCR_SIZE];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* set to the number of CPUs by the loader */
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+/* x & mask, with the mask kept even where the compiler proves it redundant:
+ * the verifier needs to see it */
+#define BOUND(x, mask)                                  \
+	({                                              \
+		__u64 __v = (x);                        \
+		asm volatile("" : "+r"(__v));           \
+		__v & (mask);                           \
+	})
+
+static __always_inline struct scratch *scratch_get(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&scratch, &cpu);
+}
+
+static __always_inline void count(__u32 probe, int dropped, int trunc)
+{
+	struct asr_counters *c = bpf_map_lookup_elem(&counters, &probe);
+
+	if (!c)
+		return;
+	if (dropped)
+		c->drops++;
+	else
+		c->events++;
+	if (trunc)
+		c->truncs++;
+}
+
+static __always_inline int traced_tgid(__u32 tgid)
+{
+	if (tgid == cfg_self)
+		return 0;
+	if (cfg_mode == ASR_F_ALL)
+		return 1;
+	if (cfg_mode == ASR_F_CGROUP && bpf_get_current_cgroup_id() == cfg_cgroup)
+		return 1;
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+static __always_inline int traced_current(void)
+{
+	return traced_tgid(bpf_get_current_pid_tgid() >> 32);
+}
+
+static __always_inline void target_add(__u32 tgid)
+{
+	__u32 one = 1;
+
+	bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY);
+}
+
+/* Fill a record header for the current task. */
+static __always_inline void hdr_fill(struct cap_rec_hdr *h, __u16 type, __u16 fixed_len)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	h->type = type;
+	h->hdr_len = sizeof(*h);
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts_ns = bpf_ktime_get_ns();
+	h->seq = __sync_fetch_and_add(&seq_next, 1);
+	h->pid = id >> 32;
+	h->tid = (__u32)id;
+	h->task_start_ns = BPF_CORE_READ(t, group_leader, start_time);
+	h->orig_len = 0;
+	h->cap_len = 0;
+	h->fixed_len = fixed_len;
+	h->flags = 0;
+	h->data_off = 0;
+}
+
+/* Submit @len bytes built in scratch space; count the outcome. */
+static __always_inline void emit(void *rec, __u64 len, __u32 probe, int trunc)
+{
+	long rc;
+
+	if (len > SCR_SIZE)
+		return;
+	rc = bpf_ringbuf_output(&events, rec, len, BPF_RB_NO_WAKEUP);
+	count(probe, rc != 0, trunc);
+}
+
+/* struct file * of @fd in the current task, or NULL */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds, *f = NULL;
+	unsigned int max;
+
+	if (fd < 0 || !fdt)
+		return NULL;
+	max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned int)fd >= max)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline __u32 file_mode(struct file *f)
+{
+	return f ? BPF_CORE_READ(f, f_inode, i_mode) : 0;
+}
+
+#define AT_FDCWD_ -100
+#define AT_REMOVEDIR_ 0x200
+#define PROT_EXEC_ 0x4
+
+/* syscall arguments saved at sys_enter for sys_exit */
+struct sys_args {
+	__u64 nr;
+	__u64 a[6];
+	__u32 mode; /* close: i_mode of the fd's file, taken before it goes */
+	__u32 pad;
+};
+
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+
+#endif

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc.bpf.h - process life cycle: tp_btf sched_process_fork/exec/exit.
+ *
+ * fork: every clone of a traced task (thread or process); a new process
+ *       joins the target set here, before it can run, so descendants are
+ *       followed from fork and not only from exec.
+ * exec: filename, argv (ASR_ARGV_MAX bytes, CAP_RF_TRUNC beyond), cwd
+ *       (walked from fs->pwd, ASR_CWD_DEPTH components), ids, comm.
+ * exit: raw wait status; the group leaves the target set when it is dead.
+ */
+#ifndef AS_BPF_PROC_BPF_H
+#define AS_BPF_PROC_BPF_H
+
+struct fork_rec {
+	struct cap_rec_hdr h;
+	struct cap_fork f;
+};
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(asr_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	struct fork_rec *r;
+
+	if (!traced_tgid(ptgid))
+		return 0;
+	if (ctgid != ptgid && cfg_mode != ASR_F_ALL)
+		target_add(ctgid);
+	if (!(cfg_probes & ASR_PR_PROC))
+		return 0;
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&seq_next, 1);
+		count(ASR_P_FORK, 1, 0);
+		return 0;
+	}
+	hdr_fill(&r->h, CAP_REC_FORK, sizeof(r->f));
+	r->f.parent_pid = ptgid;
+	r->f.parent_tid = BPF_CORE_READ(parent, pid);
+	r->f.parent_start_ns = BPF_CORE_READ(parent, group_leader, start_time);
+	r->f.child_pid = ctgid;
+	r->f.child_tid = BPF_CORE_READ(child, pid);
+	r->f.child_start_ns = ctgid == ptgid ? r->f.parent_start_ns
+					     : BPF_CORE_READ(child, start_time);
+	/* the tracepoint does not see clone flags; record what they imply */
+	r->f.clone_flags_lo = ctgid == ptgid ? 0x00010000 /* CLONE_THREAD */ : 0;
+	r->f.is_thread = ctgid == ptgid;
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	count(ASR_P_FORK, 0, 0);
+	return 0;
+}
+
+struct exit_rec {
+	struct cap_rec_hdr h;
+	struct cap_exit x;
+};
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(asr_exit, struct task_struct *task, bool group_dead)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	struct exit_rec *r;
+
+	if (!traced_tgid(tgid))
+		return 0;
+	if (cfg_probes & ASR_PR_PROC) {
+		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+		if (r) {
+			hdr_fill(&r->h, CAP_REC_EXIT, sizeof(r->x));
+			r->x.exit_code = BPF_CORE_READ(task, exit_code);
+			r->x.is_thread = !group_dead;
+			bpf_get_current_comm(r->x.comm, sizeof(r->x.comm));
+			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+			count(ASR_P_EXIT, 0, 0);
+		} else {
+			__sync_fetch_and_add(&seq_next, 1);
+			count(ASR_P_EXIT, 1, 0);
+		}
+	}
+	if (group_dead)
+		bpf_map_delete_elem(&targets, &tgid);
+	return 0;
+}
+
+/* Exec record layout inside the scratch buffer. */
+#define EXEC_DATA (sizeof(struct cap_rec_hdr) + sizeof(struct cap_exec))
+/* the cwd is assembled backwards in [CWD_BASE, CWD_END] of the scratch
+ * buffer, far enough from its end that every masked access stays inside */
+#define CWD_BASE (SCR_SIZE - 16384)
+#define CWD_END (CWD_BASE + 8191)
+#define CWD_AT(pos) (CWD_BASE + (((pos) - CWD_BASE) & 8191))
+
+struct cwd_walk {
+	struct dentry *d;
+	struct vfsmount *vm;
+	struct mount *m;
+	__u8 *b;
+	__u32 pos;
+};
+
+/* one step of the walk: a mount crossing or one path component */
+static long cwd_step(__u32 i, void *data)
+{
+	struct cwd_walk *w = data;
+	/* locals: CO-RE reads must not see the (local) struct cwd_walk */
+	struct dentry *d = w->d;
+	struct vfsmount *vm = w->vm;
+	struct mount *m = w->m;
+	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(d, d_parent);
+	struct qstr q;
+
+	if (d == root) {
+		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+
+		if (mp == m)
+			return 1;
+		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = mp;
+		w->vm = &mp->mnt;
+		return 0;
+	}
+	if (d == parent)
+		return 1;
+	q = BPF_CORE_READ(d, d_name);
+	if (q.len > 255 || w->pos < CWD_BASE + 256 + 1)
+		return 1;
+	w->pos -= q.len;
+	bpf_probe_read_kernel(&w->b[CWD_AT(w->pos)], q.len & 255, q.name);
+	w->pos--;
+	w->b[CWD_AT(w->pos)] = '/';
+	w->d = parent;
+	return 0;
+}
+
+/*
+ * Write the current task's cwd backwards ending at CWD_END (which holds
+ * the NUL); return its start offset.  Crosses mount points; stops at the
+ * root or after ASR_CWD_DEPTH steps.
+ */
+static __always_inline __u32 cwd_build(__u8 *b)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct cwd_walk w;
+
+	w.d = BPF_CORE_READ(t, fs, pwd.dentry);
+	w.vm = BPF_CORE_READ(t, fs, pwd.mnt);
+	w.m = container_of(w.vm, struct mount, mnt);
+	w.b = b;
+	w.pos = CWD_END;
+	b[CWD_END] = 0;
+	bpf_loop(ASR_CWD_DEPTH, cwd_step, &w, 0);
+	if (w.pos == CWD_END) {
+		w.pos--;
+		b[CWD_AT(w.pos)] = '/';
+	}
+	return w.pos;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(asr_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct cap_rec_hdr *h;
+	struct cap_exec *e;
+	struct scratch *s;
+	__u64 as, ae, alen, keep;
+	__u32 off, cwd, cwdlen;
+	long n;
+
+	if (cfg_mode == ASR_F_COMM && !traced_tgid(tgid)) {
+		char c[16];
+		int i, same = 1;
+
+		bpf_get_current_comm(c, sizeof(c));
+		for (i = 0; i < 16; i++) {
+			if (c[i] != cfg_comm[i]) {
+				same = 0;
+				break;
+			}
+			if (!c[i])
+				break;
+		}
+		if (same)
+			target_add(tgid);
+	}
+	if (!traced_tgid(tgid))
+		return 0;
+	note_exec_file(BPF_CORE_READ(bprm, file));
+	if (!(cfg_probes & ASR_PR_PROC))
+		return 0;
+	s = scratch_get();
+	if (!s)
+		return 0;
+	h = (void *)s->b;
+	e = (void *)(s->b + sizeof(*h));
+	hdr_fill(h, CAP_REC_EXEC, sizeof(*e));
+	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
+	e->uid = BPF_CORE_READ(p, cred, uid.val);
+	e->gid = BPF_CORE_READ(p, cred, gid.val);
+	e->argc = BPF_CORE_READ(bprm, argc);
+	e->old_pid = old_pid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	n = bpf_probe_read_kernel_str(s->b + EXEC_DATA, ASR_PATH_MAX,
+				      BPF_CORE_READ(bprm, filename));
+	off = EXEC_DATA + (n > 0 ? n : 0);
+	as = BPF_CORE_READ(p, mm, arg_start);
+	ae = BPF_CORE_READ(p, mm, arg_end);
+	alen = ae > as ? ae - as : 0;
+	keep = alen < ASR_ARGV_MAX ? alen : ASR_ARGV_MAX;
+	off &= 8191;
+	if (keep && bpf_probe_read_user(s->b + off, BOUND(keep, ASR_ARGV_MAX * 2 - 1),
+					(void *)as) == 0) {
+		off += keep & (ASR_ARGV_MAX * 2 - 1);
+		if (keep < alen) {
+			s->b[(off - 1) & (SCR_SIZE - 1)] = 0;
+			h->flags |= CAP_RF_TRUNC;
+		}
+	}
+	cwd = cwd_build(s->b);
+	cwdlen = CWD_END + 1 - cwd;
+	e->cwd_len = cwdlen;
+	off &= 32767;
+	bpf_probe_read_kernel(s->b + off, BOUND(cwdlen, 8191), s->b + CWD_AT(cwd));
+	off += cwdlen & 8191;
+	h->cap_len = off - EXEC_DATA;
+	h->orig_len = h->cap_len + (alen - keep);
+	emit(s->b, off & (SCR_SIZE - 1), ASR_P_EXEC, keep < alen);
+	return 0;
+}
+
+#endif

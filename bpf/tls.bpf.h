@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tls.bpf.h - TLS plaintext through uprobes, and the control records that
+ * let the loader find TLS libraries mapped after the capture started.
+ *
+ * One entry program serves every TLS function: all have the shape
+ * f(conn, buf, len[, out_len]) and the attach cookie says which function
+ * fired (probe.h).  The entry saves the arguments per thread; the return
+ * program copies the plaintext that was really transferred (the return
+ * value, or *out_len for the *_ex API), split into records of at most
+ * CAP_REC_CHUNK_MAX bytes that share seq, up to cfg_tls_snap bytes.  A
+ * record is reserved with the size its chunk needs.  Failed calls
+ * (ret <= 0) leave no record.
+ *
+ * The socket fd is learned from the first read/write-family syscall the
+ * thread makes while inside the call (OpenSSL keeps it in private state);
+ * it stays -1 when the call was served from buffered data.
+ */
+#ifndef AS_BPF_TLS_BPF_H
+#define AS_BPF_TLS_BPF_H
+
+struct tls_args {
+	__u64 conn;
+	__u64 buf;
+	__u64 len;
+	__u64 outp;
+	__u64 cookie;
+	__s32 fd;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct tls_args);
+} tls_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* number of CPUs, set by the loader */
+	__type(key, __u32);
+	__type(value, struct scratch);
+} tls_scratch SEC(".maps");
+
+/* files already reported to the loader, keyed by (dev, inode) */
+struct file_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct file_key);
+	__type(value, __u32);
+} seen_files SEC(".maps");
+
+/* TLS calls in flight system-wide: lets sys_enter skip the lookup */
+__u64 tls_inflight = 0;
+
+static __always_inline void tls_note_fd(__u32 tid, __u64 fd)
+{
+	struct tls_args *a;
+
+	if (!tls_inflight)
+		return;
+	a = bpf_map_lookup_elem(&tls_pending, &tid);
+	if (a && a->fd < 0)
+		a->fd = (int)fd;
+}
+
+struct ctrl_rec {
+	struct cap_rec_hdr h;
+	struct asr_ctrl c;
+};
+
+/* Tell the loader about an executable file it has not seen yet. */
+static __always_inline void note_file(struct file *f, __u32 kind)
+{
+	struct file_key k = {};
+	struct ctrl_rec *r;
+	__u32 one = 1;
+	__u64 id;
+
+	if (!(cfg_probes & ASR_PR_TLS) || !f)
+		return;
+	k.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	k.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	if (bpf_map_lookup_elem(&seen_files, &k))
+		return;
+	bpf_map_update_elem(&seen_files, &k, &one, BPF_ANY);
+	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	if (!r) {
+		/* forget it so that the next mapping asks again */
+		bpf_map_delete_elem(&seen_files, &k);
+		count(ASR_P_CTRL, 1, 0);
+		return;
+	}
+	/* not a capture record: no seq, so no gap when it is not written */
+	__builtin_memset(r, 0, sizeof(*r));
+	id = bpf_get_current_pid_tgid();
+	r->h.type = ASR_REC_CTRL;
+	r->h.hdr_len = sizeof(r->h);
+	r->h.pid = id >> 32;
+	r->h.tid = (__u32)id;
+	r->h.fixed_len = sizeof(r->c);
+	r->c.ino = k.ino;
+	r->c.dev = k.dev;
+	r->c.kind = kind;
+	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
+	count(ASR_P_CTRL, 0, 0);
+}
+
+static __always_inline void note_exec_file(struct file *f)
+{
+	note_file(f, 1);
+}
+
+static __always_inline void note_mmap(__u64 fd, long ret)
+{
+	if (ret < 0 && ret > -4096)
+		return;
+	note_file(fd_file((int)fd), 2);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(asr_tls_enter, void *conn, void *buf, __u64 len, void *outp)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tls_args a = {};
+
+	if (!traced_current())
+		return 0;
+	a.conn = (__u64)conn;
+	a.buf = (__u64)buf;
+	a.len = len;
+	a.outp = (__u64)outp;
+	a.cookie = bpf_get_attach_cookie(ctx);
+	a.fd = -1;
+	if (bpf_map_update_elem(&tls_pending, &tid, &a, BPF_ANY) == 0)
+		__sync_fetch_and_add(&tls_inflight, 1);
+	return 0;
+}
+
+struct tls_ctx {
+	struct cap_rec_hdr h;
+	struct cap_tls t;
+	__u64 buf;
+	__u64 total; /* bytes to copy (<= cfg_tls_snap) */
+	__u64 orig;  /* bytes the call transferred */
+};
+
+#define TLS_DATA (sizeof(struct cap_rec_hdr) + sizeof(struct cap_tls))
+
+static long tls_chunk(__u32 i, void *data)
+{
+	struct tls_ctx *c = data;
+	struct scratch *s;
+	struct cap_rec_hdr *h;
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 off = (__u64)i * CAP_REC_CHUNK_MAX, n;
+	int last;
+
+	if (i && off >= c->total)
+		return 1;
+	n = c->total - off;
+	if (n > CAP_REC_CHUNK_MAX)
+		n = CAP_REC_CHUNK_MAX;
+	last = off + n >= c->total;
+	s = bpf_map_lookup_elem(&tls_scratch, &cpu);
+	if (!s)
+		return 1;
+	h = (void *)s->b;
+	__builtin_memcpy(h, &c->h, sizeof(*h));
+	__builtin_memcpy(s->b + sizeof(*h), &c->t, sizeof(c->t));
+	h->cap_len = n;
+	h->data_off = off;
+	h->flags = last ? (c->total < c->orig ? CAP_RF_TRUNC : 0) : CAP_RF_MORE;
+	n = BOUND(n, 0xffff);
+	if (n && bpf_probe_read_user(s->b + TLS_DATA, n, (void *)(c->buf + off))) {
+		/* never ship stale scratch bytes: an empty, truncated chunk */
+		n = 0;
+		h->cap_len = 0;
+		h->flags |= CAP_RF_TRUNC;
+	}
+	if (bpf_ringbuf_output(&events, s->b, TLS_DATA + BOUND(n, 0xffff), BPF_RB_NO_WAKEUP)) {
+		count(ASR_P_TLS, 1, 0);
+		return 1; /* the rest would not fit either: one drop per call */
+	}
+	count(ASR_P_TLS, 0, last && c->total < c->orig);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(asr_tls_ret, long rax)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tls_args *p = bpf_map_lookup_elem(&tls_pending, &tid);
+	struct tls_ctx c = {};
+	__u32 func, chunks;
+	__u64 n = 0;
+	long ret;
+
+	if (!p)
+		return 0;
+	__sync_fetch_and_add(&tls_inflight, -1);
+	c.buf = p->buf;
+	c.t.conn = p->conn;
+	c.t.fd = p->fd;
+	func = ASR_CK_FUNC(p->cookie);
+	c.t.func = func;
+	c.t.target = ASR_CK_TARGET(p->cookie);
+	c.t.dir = p->cookie & ASR_CK_READ ? CAP_TLS_READ : CAP_TLS_WRITE;
+	/* gnutls returns ssize_t; OpenSSL and NSPR an int (upper half undefined) */
+	ret = func == ASR_TLS_GNUTLS_SEND || func == ASR_TLS_GNUTLS_RECV ? rax : (int)rax;
+	c.t.ret = ret;
+	if (p->cookie & ASR_CK_EX) {
+		if (ret == 1 && p->outp)
+			bpf_probe_read_user(&n, sizeof(n), (void *)p->outp);
+	} else if (ret > 0) {
+		n = ret;
+	}
+	bpf_map_delete_elem(&tls_pending, &tid);
+	if (!n)
+		return 0;
+	c.orig = n;
+	c.total = n < cfg_tls_snap ? n : cfg_tls_snap;
+	hdr_fill(&c.h, CAP_REC_TLS, sizeof(c.t));
+	c.h.orig_len = n;
+	chunks = (c.total + CAP_REC_CHUNK_MAX - 1) / CAP_REC_CHUNK_MAX;
+	if (!chunks)
+		chunks = 1; /* -s 0: a record without payload */
+	bpf_loop(chunks, tls_chunk, &c, 0);
+	return 0;
+}
+
+#endif

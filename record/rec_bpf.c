@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/* rec_bpf.c - skeleton open/configure/load/attach (see rec_bpf.h). */
+#include "rec_bpf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/asrecord.skel.h"
+
+struct rec_bpf {
+	struct asrecord_bpf *skel;
+	int ncpu;
+	struct bpf_link **links; /* uprobe links */
+	size_t nlinks, cap;
+};
+
+static const uint32_t slot_type[ASR_P_NR] = {
+	[ASR_P_FORK] = CAP_REC_FORK,	     [ASR_P_EXEC] = CAP_REC_EXEC,
+	[ASR_P_EXIT] = CAP_REC_EXIT,	     [ASR_P_OPEN] = CAP_REC_OPEN,
+	[ASR_P_WRITE] = CAP_REC_WRITE,	     [ASR_P_UNLINK] = CAP_REC_UNLINK,
+	[ASR_P_RENAME] = CAP_REC_RENAME,     [ASR_P_MKDIR] = CAP_REC_MKDIR,
+	[ASR_P_CHMOD] = CAP_REC_CHMOD,	     [ASR_P_TRUNCATE] = CAP_REC_TRUNCATE,
+	[ASR_P_CONNECT] = CAP_REC_CONNECT,   [ASR_P_ACCEPT] = CAP_REC_ACCEPT,
+	[ASR_P_BIND] = CAP_REC_BIND,	     [ASR_P_LISTEN] = CAP_REC_LISTEN,
+	[ASR_P_CLOSE] = CAP_REC_CLOSE,	     [ASR_P_TLS] = CAP_REC_TLS,
+	[ASR_P_CTRL] = ASR_REC_CTRL,
+};
+
+uint32_t rec_bpf_slot_type(unsigned slot)
+{
+	return slot < ASR_P_NR ? slot_type[slot] : 0;
+}
+
+static int fail(char *err, size_t len, int rc, const char *what)
+{
+	snprintf(err, len, "%s: %s", what, strerror(rc < 0 ? -rc : rc));
+	return rc < 0 ? rc : -rc;
+}
+
+static void configure(struct asrecord_bpf *s, const struct rec_bpf_cfg *c)
+{
+	s->rodata->cfg_mode = c->mode;
+	s->rodata->cfg_self = c->self;
+	s->rodata->cfg_cgroup = c->cgroup_id;
+	memcpy((char *)s->rodata->cfg_comm, c->comm, sizeof(c->comm));
+	s->rodata->cfg_probes = c->probes;
+	s->rodata->cfg_write_snap = c->write_snap;
+	s->rodata->cfg_tls_snap = c->tls_snap;
+}
+
+int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err, size_t len)
+{
+	struct rec_bpf *b = calloc(1, sizeof(*b));
+	int rc;
+
+	*out = NULL;
+	if (!b)
+		return fail(err, len, -ENOMEM, "out of memory");
+	b->ncpu = libbpf_num_possible_cpus();
+	if (b->ncpu <= 0) {
+		rc = b->ncpu ? b->ncpu : -EINVAL;
+		free(b);
+		return fail(err, len, rc, "cannot count CPUs");
+	}
+	b->skel = asrecord_bpf__open();
+	if (!b->skel) {
+		rc = -errno;
+		free(b);
+		return fail(err, len, rc, "cannot open the BPF object");
+	}
+	configure(b->skel, cfg);
+	rc = bpf_map__set_max_entries(b->skel->maps.events, cfg->ring_bytes);
+	if (!rc)
+		rc = bpf_map__set_max_entries(b->skel->maps.scratch, b->ncpu);
+	if (!rc)
+		rc = bpf_map__set_max_entries(b->skel->maps.tls_scratch, b->ncpu);
+	if (rc) {
+		rec_bpf_close(b);
+		return fail(err, len, rc, "cannot size the BPF maps");
+	}
+	/* uprobe programs are attached per target later, by rec_bpf_uprobe */
+	bpf_program__set_autoattach(b->skel->progs.asr_tls_enter, false);
+	bpf_program__set_autoattach(b->skel->progs.asr_tls_ret, false);
+	rc = asrecord_bpf__load(b->skel);
+	if (rc) {
+		rec_bpf_close(b);
+		return fail(err, len, rc,
+			    "cannot load the BPF programs (see the libbpf messages above; "
+			    "needs root or CAP_BPF+CAP_PERFMON and a kernel with BTF)");
+	}
+	*out = b;
+	return 0;
+}
+
+int rec_bpf_attach(struct rec_bpf *b, char *err, size_t len)
+{
+	struct {
+		struct bpf_program *p;
+		struct bpf_link **l;
+		const char *name;
+	} t[] = {
+		{ b->skel->progs.asr_fork, &b->skel->links.asr_fork, "sched_process_fork" },
+		{ b->skel->progs.asr_exec, &b->skel->links.asr_exec, "sched_process_exec" },
+		{ b->skel->progs.asr_exit, &b->skel->links.asr_exit, "sched_process_exit" },
+		{ b->skel->progs.asr_sys_enter, &b->skel->links.asr_sys_enter, "sys_enter" },
+		{ b->skel->progs.asr_sys_exit, &b->skel->links.asr_sys_exit, "sys_exit" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		*t[i].l = bpf_program__attach(t[i].p);
+		if (!*t[i].l) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "cannot attach tp_btf/%s", t[i].name);
+			return fail(err, len, -errno, what);
+		}
+	}
+	return 0;
+}
+
+int rec_bpf_target_add(struct rec_bpf *b, uint32_t tgid)
+{
+	uint32_t one = 1;
+
+	if (bpf_map__update_elem(b->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+size_t rec_bpf_targets(struct rec_bpf *b, uint32_t *out, size_t max)
+{
+	uint32_t key, next;
+	size_t n = 0;
+	int fd = bpf_map__fd(b->skel->maps.targets);
+	void *prev = NULL;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		out[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	return n;
+}
+
+void rec_bpf_forget_file(struct rec_bpf *b, uint64_t ino, uint32_t dev)
+{
+	struct {
+		uint64_t ino;
+		uint32_t dev, pad;
+	} k = { ino, dev, 0 };
+
+	bpf_map__delete_elem(b->skel->maps.seen_files, &k, sizeof(k), 0);
+}
+
+int rec_bpf_uprobe(struct rec_bpf *b, const char *path, uint64_t offset, int retprobe,
+		   uint64_t cookie)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = retprobe, .bpf_cookie = cookie);
+	struct bpf_program *p = retprobe ? b->skel->progs.asr_tls_ret : b->skel->progs.asr_tls_enter;
+	struct bpf_link *l;
+
+	if (b->nlinks == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		struct bpf_link **n = realloc(b->links, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		b->links = n;
+		b->cap = cap;
+	}
+	l = bpf_program__attach_uprobe_opts(p, -1, path, offset, &o);
+	if (!l)
+		return -errno;
+	b->links[b->nlinks++] = l;
+	return 0;
+}
+
+int rec_bpf_ncpu(const struct rec_bpf *b)
+{
+	return b->ncpu;
+}
+
+int rec_bpf_counters(struct rec_bpf *b, struct asr_counters *out)
+{
+	int fd = bpf_map__fd(b->skel->maps.counters);
+	uint32_t k;
+
+	for (k = 0; k < ASR_P_NR; k++)
+		if (bpf_map_lookup_elem(fd, &k, out + (size_t)k * b->ncpu))
+			return -errno;
+	return 0;
+}
+
+int rec_bpf_ring_fd(const struct rec_bpf *b)
+{
+	return bpf_map__fd(b->skel->maps.events);
+}
+
+void rec_bpf_close(struct rec_bpf *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->nlinks; i++)
+		bpf_link__destroy(b->links[i]);
+	free(b->links);
+	asrecord_bpf__destroy(b->skel);
+	free(b);
+}

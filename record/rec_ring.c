@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* rec_ring.c - ring buffer polling into the writer queue (see rec_ring.h). */
+#include "rec_ring.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include <bpf/libbpf.h>
+
+#include "format/cap_record.h"
+#include "bpf/probe.h"
+#include "rec_queue.h"
+#include "rec_tls.h"
+
+struct rec_ring {
+	struct ring_buffer *rb;
+	struct rec_queue *q;
+	struct rec_chunk *cur;
+	struct rec_tls *tls;
+	uint64_t records, bytes, lost;
+};
+
+void rec_ring_put(struct rec_ring *r, const void *rec, size_t len)
+{
+	if (!r->cur)
+		r->cur = rec_queue_chunk(r->q);
+	if (r->cur && rec_chunk_put(r->cur, rec, (uint32_t)len) == -ENOSPC) {
+		rec_queue_push(r->q, r->cur);
+		r->cur = rec_queue_chunk(r->q);
+		if (r->cur && rec_chunk_put(r->cur, rec, (uint32_t)len))
+			r->lost++;
+	}
+	if (!r->cur)
+		r->lost++;
+}
+
+static int on_sample(void *ctx, void *data, size_t size)
+{
+	struct rec_ring *r = ctx;
+	const struct cap_rec_hdr *h = data;
+
+	if (size < sizeof(*h))
+		return 0;
+	if (h->type == ASR_REC_CTRL) {
+		if (r->tls && size >= sizeof(*h) + sizeof(struct asr_ctrl))
+			rec_tls_on_ctrl(r->tls, h->pid, (const void *)(h + 1));
+		return 0;
+	}
+	r->records++;
+	r->bytes += size;
+	rec_ring_put(r, data, size);
+	return 0;
+}
+
+int rec_ring_new(int map_fd, struct rec_queue *q, struct rec_ring **out)
+{
+	struct rec_ring *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
+		return -ENOMEM;
+	r->q = q;
+	r->rb = ring_buffer__new(map_fd, on_sample, r, NULL);
+	if (!r->rb) {
+		int rc = -errno;
+
+		free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void rec_ring_set_tls(struct rec_ring *r, struct rec_tls *t)
+{
+	r->tls = t;
+}
+
+static void flush(struct rec_ring *r)
+{
+	if (r->cur && r->cur->len) {
+		rec_queue_push(r->q, r->cur);
+		r->cur = NULL;
+	}
+}
+
+int rec_ring_poll(struct rec_ring *r, int ms)
+{
+	int n = ring_buffer__poll(r->rb, ms), m;
+
+	if (n < 0 && n != -EINTR)
+		return n;
+	m = ring_buffer__consume(r->rb);
+	flush(r);
+	if (m < 0)
+		return m;
+	return n < 0 ? n : n + m;
+}
+
+int rec_ring_drain(struct rec_ring *r)
+{
+	int n = ring_buffer__consume(r->rb);
+
+	flush(r);
+	return n;
+}
+
+void rec_ring_counts(const struct rec_ring *r, uint64_t *records, uint64_t *bytes,
+		     uint64_t *lost)
+{
+	*records = r->records;
+	*bytes = r->bytes;
+	*lost = r->lost;
+}
+
+void rec_ring_free(struct rec_ring *r)
+{
+	if (!r)
+		return;
+	ring_buffer__free(r->rb);
+	if (r->cur)
+		rec_queue_recycle(r->q, r->cur);
+	free(r);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rec_ring.h - the polling side: drain the BPF ring buffer into queue
+ * chunks (records copied unchanged), hand control records to the TLS
+ * discovery, and let the recorder add its own records (TLS targets) in
+ * stream order.  Runs on the main thread only.
+ *
+ * The kernel side submits without wake-ups; rec_ring_poll() sleeps up to
+ * @ms in epoll (woken early only by control records) and then drains
+ * whatever is there, so the traced programs never pay for a wake-up.
+ */
+#ifndef AS_RECORD_REC_RING_H
+#define AS_RECORD_REC_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct rec_queue;
+struct rec_tls;
+struct rec_ring;
+
+int rec_ring_new(int map_fd, struct rec_queue *q, struct rec_ring **out);
+
+/* Where control records go (may be NULL: they are then dropped). */
+void rec_ring_set_tls(struct rec_ring *r, struct rec_tls *t);
+
+/* Add a record made by the recorder (copied). */
+void rec_ring_put(struct rec_ring *r, const void *rec, size_t len);
+
+/* Wait up to @ms, drain the ring, queue what was read.  Returns records
+ * read or a negative error (-EINTR when a signal arrived). */
+int rec_ring_poll(struct rec_ring *r, int ms);
+
+/* Drain without waiting and queue everything (at stop). */
+int rec_ring_drain(struct rec_ring *r);
+
+/* Records and bytes read from the ring so far; records lost for memory. */
+void rec_ring_counts(const struct rec_ring *r, uint64_t *records, uint64_t *bytes,
+		     uint64_t *lost);
+
+void rec_ring_free(struct rec_ring *r);
+
+#endif

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/* rec_tls.c - TLS target discovery and uprobe attachment (see rec_tls.h). */
+#include "rec_tls.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "format/cap_buf.h"
+#include "format/cap_meta.h"
+#include "format/cap_record.h"
+#include "bpf/probe.h"
+#include "rec_bpf.h"
+
+struct tls_func {
+	const char *name;
+	const char *kind;
+	uint32_t cookie; /* func | ASR_CK_READ | ASR_CK_EX */
+};
+
+static const struct tls_func funcs[] = {
+	{ "SSL_write", "openssl", ASR_TLS_SSL_WRITE },
+	{ "SSL_read", "openssl", ASR_TLS_SSL_READ | ASR_CK_READ },
+	{ "SSL_write_ex", "openssl", ASR_TLS_SSL_WRITE_EX | ASR_CK_EX },
+	{ "SSL_read_ex", "openssl", ASR_TLS_SSL_READ_EX | ASR_CK_READ | ASR_CK_EX },
+	{ "gnutls_record_send", "gnutls", ASR_TLS_GNUTLS_SEND },
+	{ "gnutls_record_recv", "gnutls", ASR_TLS_GNUTLS_RECV | ASR_CK_READ },
+	{ "PR_Write", "nss", ASR_TLS_PR_WRITE },
+	{ "PR_Read", "nss", ASR_TLS_PR_READ | ASR_CK_READ },
+	{ "PR_Send", "nss", ASR_TLS_PR_SEND },
+	{ "PR_Recv", "nss", ASR_TLS_PR_RECV | ASR_CK_READ },
+};
+#define NFUNCS (sizeof(funcs) / sizeof(funcs[0]))
+
+struct file_id {
+	uint64_t ino;
+	uint32_t dev; /* kernel encoding: major << 20 | minor */
+};
+
+struct rec_tls {
+	struct rec_bpf *bpf;
+	rec_tls_emit_fn emit;
+	void *ctx;
+	struct file_id *seen;
+	size_t nseen, capseen;
+	unsigned index; /* next target index */
+	unsigned attached, failed;
+};
+
+int rec_tls_new(struct rec_bpf *b, rec_tls_emit_fn emit, void *ctx, struct rec_tls **out)
+{
+	struct rec_tls *t = calloc(1, sizeof(*t));
+
+	*out = NULL;
+	if (!t)
+		return -ENOMEM;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		free(t);
+		return -ENOTSUP;
+	}
+	t->bpf = b;
+	t->emit = emit;
+	t->ctx = ctx;
+	*out = t;
+	return 0;
+}
+
+/* Remember (dev, ino); returns 1 if it was new. */
+static int seen_add(struct rec_tls *t, uint32_t dev, uint64_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < t->nseen; i++)
+		if (t->seen[i].ino == ino && t->seen[i].dev == dev)
+			return 0;
+	if (t->nseen == t->capseen) {
+		size_t cap = t->capseen ? t->capseen * 2 : 256;
+		struct file_id *n = realloc(t->seen, cap * sizeof(*n));
+
+		if (!n)
+			return 0;
+		t->seen = n;
+		t->capseen = cap;
+	}
+	t->seen[t->nseen].ino = ino;
+	t->seen[t->nseen].dev = dev;
+	t->nseen++;
+	return 1;
+}
+
+struct elf_info {
+	uint64_t off[NFUNCS]; /* file offset, 0 = absent */
+	char build_id[41];
+};
+
+/* vaddr -> file offset through the executable PT_LOAD segment holding it */
+static uint64_t vaddr_to_off(Elf *e, uint64_t va)
+{
+	size_t n, i;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(e, &n))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(e, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		if (va >= ph.p_vaddr && va < ph.p_vaddr + ph.p_memsz)
+			return va - ph.p_vaddr + ph.p_offset;
+	}
+	return 0;
+}
+
+static void scan_symbols(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_info *info)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t i, n, k;
+	GElf_Sym s;
+
+	if (!d || !sh->sh_entsize)
+		return;
+	n = sh->sh_size / sh->sh_entsize;
+	for (i = 0; i < n; i++) {
+		const char *name;
+
+		if (!gelf_getsym(d, (int)i, &s) || s.st_shndx == SHN_UNDEF || !s.st_value ||
+		    GELF_ST_TYPE(s.st_info) != STT_FUNC)
+			continue;
+		name = elf_strptr(e, sh->sh_link, s.st_name);
+		if (!name || (name[0] != 'S' && name[0] != 'g' && name[0] != 'P'))
+			continue;
+		for (k = 0; k < NFUNCS; k++)
+			if (!info->off[k] && !strcmp(name, funcs[k].name))
+				info->off[k] = vaddr_to_off(e, s.st_value);
+	}
+}
+
+static void read_build_id(Elf_Scn *scn, struct elf_info *info)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t off = 0, name_off, desc_off, i;
+	GElf_Nhdr nh;
+
+	while (d && (off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+		    memcmp((char *)d->d_buf + name_off, "GNU", 4))
+			continue;
+		for (i = 0; i < nh.n_descsz && i < 20; i++)
+			snprintf(info->build_id + 2 * i, 3, "%02x",
+				 ((unsigned char *)d->d_buf)[desc_off + i]);
+		return;
+	}
+}
+
+static int elf_examine(const char *path, struct elf_info *info)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t k;
+	Elf *e;
+
+	memset(info, 0, sizeof(*info));
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		elf_end(e);
+		close(fd);
+		return -ENOEXEC;
+	}
+	/* .dynsym first: it is what the dynamic linker binds to */
+	while ((scn = elf_nextscn(e, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_DYNSYM)
+			scan_symbols(e, scn, &sh, info);
+	while ((scn = elf_nextscn(e, scn))) {
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB)
+			scan_symbols(e, scn, &sh, info);
+		else if (sh.sh_type == SHT_NOTE)
+			read_build_id(scn, info);
+	}
+	elf_end(e);
+	close(fd);
+	for (k = 0; k < NFUNCS; k++)
+		found += info->off[k] != 0;
+	return found;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void emit_target(struct rec_tls *t, const char *path, const struct elf_info *info,
+			size_t k, uint32_t pid, int rc)
+{
+	struct cap_rec_hdr h = { 0 };
+	struct cap_buf kv = { 0 }, rec = { 0 };
+	char num[32];
+
+	snprintf(num, sizeof(num), "0x%" PRIx64, info->off[k]);
+	cap_meta_put(&kv, "path", path);
+	cap_meta_put(&kv, "build_id", info->build_id);
+	cap_meta_put(&kv, "symbol", funcs[k].name);
+	cap_meta_put(&kv, "offset", num);
+	cap_meta_put(&kv, "kind", funcs[k].kind);
+	cap_meta_put(&kv, "method", "symbol");
+	snprintf(num, sizeof(num), "%u", pid);
+	cap_meta_put(&kv, "pid", num);
+	snprintf(num, sizeof(num), "%u", t->index);
+	cap_meta_put(&kv, "index", num);
+	snprintf(num, sizeof(num), "%u", (unsigned)ASR_CK_FUNC(funcs[k].cookie));
+	cap_meta_put(&kv, "func", num);
+	cap_meta_put(&kv, "attached", rc ? strerror(-rc) : "yes");
+	h.type = CAP_REC_TARGET;
+	h.hdr_len = sizeof(h);
+	h.ts_ns = mono_ns();
+	h.pid = h.tid = pid;
+	h.orig_len = h.cap_len = (uint32_t)kv.len;
+	if (!cap_buf_append(&rec, &h, sizeof(h)) && !cap_buf_append(&rec, kv.p, kv.len))
+		t->emit(t->ctx, rec.p, rec.len);
+	cap_buf_release(&kv);
+	cap_buf_release(&rec);
+}
+
+/* Examine @path (known as dev/ino, seen in @pid) and attach what it defines. */
+static int examine(struct rec_tls *t, const char *path, uint32_t dev, uint64_t ino, uint32_t pid)
+{
+	struct elf_info info;
+	size_t k;
+	int n = 0;
+
+	if (!seen_add(t, dev, ino))
+		return 0;
+	if (elf_examine(path, &info) <= 0)
+		return 0;
+	for (k = 0; k < NFUNCS; k++) {
+		uint64_t ck = funcs[k].cookie | (uint64_t)(t->index & 0xffff) << 16;
+		int rc;
+
+		if (!info.off[k])
+			continue;
+		rc = rec_bpf_uprobe(t->bpf, path, info.off[k], 0, ck);
+		if (!rc)
+			rc = rec_bpf_uprobe(t->bpf, path, info.off[k], 1, ck);
+		if (rc)
+			t->failed++;
+		else
+			t->attached++;
+		emit_target(t, path, &info, k, pid, rc);
+		t->index++;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Walk /proc/PID/maps; examine executable file mappings, or only the one
+ * with inode @ino when it is not 0.  Returns 1 when @ino was found.
+ */
+static int scan_maps(struct rec_tls *t, uint32_t pid, uint64_t want_ino)
+{
+	char path[64], line[4352], file[4096], perms[8];
+	unsigned maj, min;
+	unsigned long long ino;
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		file[0] = 0;
+		if (sscanf(line, "%*x-%*x %7s %*x %x:%x %llu %4095[^\n]", perms, &maj, &min, &ino,
+			   file) != 5 || file[0] != '/' || !ino)
+			continue;
+		if (want_ino ? ino != want_ino : perms[2] != 'x')
+			continue;
+		examine(t, file, (maj << 20) | min, ino, pid);
+		found = 1;
+		if (want_ino)
+			break;
+	}
+	fclose(f);
+	return found;
+}
+
+void rec_tls_scan_all(struct rec_tls *t)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	while (d && (de = readdir(d))) {
+		uint32_t pid = (uint32_t)strtoul(de->d_name, NULL, 10);
+
+		if (pid)
+			scan_maps(t, pid, 0);
+	}
+	if (d)
+		closedir(d);
+}
+
+int rec_tls_add_path(struct rec_tls *t, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	return examine(t, path, (major(st.st_dev) << 20) | minor(st.st_dev), st.st_ino, 0) > 0
+		       ? 0
+		       : -ENOENT;
+}
+
+void rec_tls_on_ctrl(struct rec_tls *t, uint32_t pid, const struct asr_ctrl *c)
+{
+	if (!scan_maps(t, pid, c->ino))
+		/* the process is gone: let the next mapping of the file report it */
+		rec_bpf_forget_file(t->bpf, c->ino, c->dev);
+}
+
+unsigned rec_tls_attached(const struct rec_tls *t)
+{
+	return t->attached;
+}
+
+unsigned rec_tls_failed(const struct rec_tls *t)
+{
+	return t->failed;
+}
+
+void rec_tls_free(struct rec_tls *t)
+{
+	if (!t)
+		return;
+	free(t->seen);
+	free(t);
+}

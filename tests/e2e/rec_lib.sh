@@ -1,0 +1,58 @@
+# tests/e2e/rec_lib.sh - helpers for the asrecord e2e tests (sourced after
+# tests/lib.sh).
+#
+#   rec_json FILE OUT        asanalyze dump -j (or skip when it is missing)
+#   rec_py "title" OUT 'python expression over R (list of records)'
+#   rec_port_server OUT      TCP listener on 127.0.0.1; port written to OUT
+
+need_root
+need_cmd python3
+[ -x "$O/asrecord" ] || skip_all "asrecord not built"
+[ -x "$O/asanalyze" ] || skip_all "asanalyze not built"
+
+rec_json() {
+	"$O/asanalyze" dump -j -H "$1" >"$2" 2>"$2.err"
+}
+
+# One assertion: a python expression over R (the records of a JSONL dump).
+rec_py() {
+	title=$1
+	json=$2
+	expr=$3
+	check "$title" python3 -c '
+import json, sys
+R = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def first(t, **kw):
+    for r in R:
+        if r["type"] == t and all(r.get(k) == v for k, v in kw.items()):
+            return r
+    return None
+ok = eval(sys.argv[2])
+if not ok:
+    print("assertion failed:", sys.argv[2])
+    for r in R[:60]:
+        print(json.dumps(r)[:300])
+sys.exit(0 if ok else 1)
+' "$json" "$expr"
+}
+
+# A TCP listener that accepts and reads until EOF, forever; the port goes to $1.
+rec_port_server() {
+	python3 -c '
+import socket, sys, threading
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+def serve(c):
+    while c.recv(65536):
+        pass
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$1" &
+	REC_SERVER_PID=$!
+	for _ in $(seq 50); do [ -s "$1" ] && break; sleep 0.1; done
+}
