@@ -297,7 +297,7 @@ static int write_chunk(struct rec_writer *rw, struct rec_chunk *c)
 	int rc;
 
 	while ((rec = rec_chunk_next(c, &pos, &len))) {
-		if ((rw->file_records & 255) == 0 && need_rotation(rw)) {
+		if (need_rotation(rw)) {
 			rc = rotate(rw);
 			if (rc)
 				return rc;

@@ -88,6 +88,23 @@ check_grep "headers show that a key was there" '\["x-api-key","\[REDACTED\]"\]' 
 "$T" export -q --no-redact --jsonl "$TMPD/raw.jsonl" "$C"
 check_grep "--no-redact keeps the key" "sk-ant-api03-FAKEKEYFORTESTS" "$TMPD/raw.jsonl"
 
+# the reviewer queries of analyze/reviewer-queries.sql on the SQLite export
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 -header -separator ' | ' "$TMPD/all.db" <analyze/reviewer-queries.sql \
+		>"$TMPD/q.txt" 2>&1
+	check "reviewer queries run" [ $? = 0 ]
+	check_grep "Q1 cost per model" "^claude-sonnet-4-20250514 \| anthropic \| [0-9]+ \| .* \| 0\.[0-9]+$" "$TMPD/q.txt"
+	check_grep "Q1 gemini priced" "^gemini-2.5-flash \| gemini \| [0-9]+ \| .* \| 0\.[0-9]+$" "$TMPD/q.txt"
+	check_grep "Q2 command with its tool call" "sh -c 'ls -la /tmp/asight-mock' \| 0 \| Bash \| toolu_01Mock" "$TMPD/q.txt"
+	check_grep "Q3 file written after the prompt" "\| open \| /tmp/asight-mock/ls.out \| 2[0-9]1$" "$TMPD/q.txt"
+	check_grep "Q4 tool effects" "\| shell \| \{\"command\":\"ls -la /tmp/asight-mock\"\} \| exec \| command \|" "$TMPD/q.txt"
+	check_grep "Q5 ttft and speed" "^[0-9]+ \| [a-z0-9.-]+ \| [01] \| 0\.[0-9]+ \| 0\.[0-9]+ \| [0-9.]+ \| [0-9]+$" "$TMPD/q.txt"
+	check_grep "Q6 api errors" "^llm \| [0-9]+ \| overloaded_error: Overloaded$" "$TMPD/q.txt"
+	check_grep "Q7 hosts" "^2[0-9]0 \| localhost \| 127.0.0.1 \| [0-9]+ \| http/1.1 \| [0-9]+ \| [0-9]+$" "$TMPD/q.txt"
+else
+	skip_one "reviewer queries" "sqlite3 not installed"
+fi
+
 # process tree and causality
 "$T" tree -q "$C" >"$TMPD/tree.txt"
 check_grep "tree: agent under the snapshot shell" '^[|`]-python3,200 agent.py --session=0 ' "$TMPD/tree.txt"

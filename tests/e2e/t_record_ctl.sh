@@ -76,7 +76,7 @@ fi
 # ---- -C 1 -W 3: a ring of three files of about 1 MB each
 head -c 6000000 /dev/urandom >"$TMPD/rand"
 "$O/asrecord" -q -S 32768 -C 1 -W 3 -w "$TMPD/r.pcapng.zst" -- \
-	sh -c 'dd if="$1" of="$2" bs=32768 2>/dev/null' x "$TMPD/rand" "$D/rand.out"
+	sh -c 'dd if="$1" of="$2" bs=32768 2>/dev/null; sleep 1' x "$TMPD/rand" "$D/rand.out"
 n=$(ls "$TMPD"/r?.pcapng.zst 2>/dev/null | wc -l)
 check "-C 1 -W 3: three files r0..r2 ($n)" test "$n" = 3
 for f in "$TMPD"/r?.pcapng.zst; do
