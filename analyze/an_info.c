@@ -41,6 +41,7 @@ struct info {
 	uint64_t first_ts, last_ts;      /* monotonic, data records */
 	uint64_t first_real, last_real;  /* their wall-clock times */
 	uint64_t min_seq, max_seq;
+	uint64_t seqs;           /* records with a seq, first chunks only */
 	struct an_clock clk;
 	/* loss counters: the last STATS of each file, summed */
 	struct cap_stats stats, file_stats;
@@ -129,6 +130,9 @@ static void take(struct info *in, const struct cap_rec *rec)
 		in->min_seq = h->seq;
 	if (h->seq > in->max_seq)
 		in->max_seq = h->seq;
+	/* continuation chunks share their seq: count each sequence once */
+	if (h->seq && h->data_off == 0)
+		in->seqs++;
 }
 
 static const char *meta(const struct info *in, const char *key)
@@ -210,6 +214,12 @@ static void print_loss(const struct info *in)
 	if (in->stats.write_errors)
 		printf(", %" PRIu64 " write errors", (uint64_t)in->stats.write_errors);
 	printf("%s\n", in->have_stats ? "" : " - no STATS record seen");
+	/* the recorder numbers records before reserving ring space, so every
+	 * lost record leaves a hole in seq: an independent loss count */
+	if (in->max_seq && in->max_seq - in->min_seq + 1 >= in->seqs)
+		printf("%-13s %" PRIu64 " records missing between seq %" PRIu64 " and %" PRIu64 "\n",
+		       "seq gaps:", in->max_seq - in->min_seq + 1 - in->seqs, in->min_seq,
+		       in->max_seq);
 	printf("%-13s %" PRIu64 " (stats)", "truncations:", (uint64_t)in->stats.truncs);
 	if (in->footers)
 		printf(", %" PRIu64 " (footer)", in->footer_truncs);
