@@ -52,7 +52,8 @@ int an_opts_parse(struct an_opts *o, int argc, char **argv, const char *usage)
 		case 'q': o->quiet = 1; break;
 		case OPT_PID:
 			if (an_parse_u64(optarg, &v) || v > INT_MAX)
-				return an_usage(o->verb, "--pid needs a process id, not '%s'", optarg);
+				return an_usage(o->verb, "--pid needs a process id, not '%s'",
+						optarg);
 			o->pid = (long)v;
 			break;
 		case 'h':
@@ -314,7 +315,9 @@ static void explain_call(const struct an_opts *o, const struct model *m, const s
 		size_t k;
 
 		if (tool >= 0) {
-			printf("  -> tool_call %s ", c->calls[tool].name ? c->calls[tool].name : "?");
+			const char *name = c->calls[tool].name;
+
+			printf("  -> tool_call %s ", name ? name : "?");
 			short_text(o, c->calls[tool].args ? c->calls[tool].args : "", 160);
 			putchar('\n');
 		}

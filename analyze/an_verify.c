@@ -103,7 +103,9 @@ static int judge(const char *path, const struct verdict *v, int quiet)
 		       path, s->first_bad_frame, s->first_bad_off, s->chain_bad,
 		       s->chain_bad + s->chain_ok);
 	if (!v->read_error && !s->chain_bad && !s->chain_ok)
-		an_err("'%s': no hash chain to verify (written without chain blocks)", path);
+		an_err("'%s': no hash chain to verify (%s)", path,
+		       s->truncated ? "the file ends before its first complete frame"
+				    : "written without chain blocks");
 	if (!clean)
 		an_err("'%s': not closed cleanly (%s%s%s); run 'asanalyze repair'", path,
 		       s->truncated ? "truncated tail, " : "",

@@ -4,6 +4,8 @@
  */
 #include "autil.h"
 
+#include "format/cap_buf.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,6 +125,23 @@ char *au_strndup(const void *s, size_t n)
 char *au_strdup(const char *s)
 {
 	return s ? au_strndup(s, strlen(s)) : NULL;
+}
+
+void au_buf_shrink(struct cap_buf *b)
+{
+	uint8_t *p;
+
+	if (!b->len) {
+		cap_buf_release(b);
+		return;
+	}
+	if (b->cap - b->len < 64)
+		return;
+	p = realloc(b->p, b->len + 1); /* room for a terminating NUL */
+	if (p) {
+		b->p = p;
+		b->cap = b->len + 1;
+	}
 }
 
 char *au_fmt(const char *fmt, ...)

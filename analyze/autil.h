@@ -38,6 +38,11 @@ void *au_push(void *arr, size_t *n, size_t *cap, size_t size);
 char *au_strndup(const void *s, size_t n);
 char *au_strdup(const char *s);
 
+/* Give back a cap_buf's unused capacity (a finished body or text is kept
+ * for the whole analysis; its doubling slack is not). */
+struct cap_buf;
+void au_buf_shrink(struct cap_buf *b);
+
 /* printf into a new string; NULL on ENOMEM. */
 char *au_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

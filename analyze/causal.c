@@ -83,6 +83,7 @@ struct win {
 	const struct tree_proc *agent;
 	uint64_t t0, t1;
 	char **cmds;               /* per tool call: its command or NULL */
+	struct tree_proc **by_start; /* every process, by t_start */
 	struct owner {
 		const struct tree_proc *p;
 		int tool;
@@ -150,13 +151,28 @@ static int match_command(const struct win *w, const struct tree_proc *p)
 	return hit;
 }
 
+/* Events are stored in time order: the first at or after @t0. */
+#define LOWER_BOUND(arr, n, field, t0, out)                                     \
+	do {                                                                    \
+		size_t lo_ = 0, hi_ = (n);                                      \
+		while (lo_ < hi_) {                                             \
+			size_t mid_ = lo_ + (hi_ - lo_) / 2;                    \
+			if ((arr)[mid_] field < (t0))                           \
+				lo_ = mid_ + 1;                                 \
+			else                                                    \
+				hi_ = mid_;                                     \
+		}                                                               \
+		(out) = lo_;                                                    \
+	} while (0)
+
 static void execs(struct win *w)
 {
 	const struct tree *t = w->m->tree;
 	size_t i;
 
-	for (i = 0; i < t->n; i++) {
-		struct tree_proc *p = t->procs[i];
+	LOWER_BOUND(w->by_start, t->n, ->t_start, w->t0, i);
+	for (; i < t->n && w->by_start[i]->t_start < w->t1; i++) {
+		struct tree_proc *p = w->by_start[i];
 		int tool, inh;
 		const char *how = "command";
 
@@ -209,7 +225,8 @@ static void files(struct win *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->m->nfiles; i++) {
+	LOWER_BOUND(w->m->files, w->m->nfiles, .ts, w->t0, i);
+	for (; i < w->m->nfiles && w->m->files[i].ts < w->t1; i++) {
 		const struct model_file *f = &w->m->files[i];
 		const char *kind = file_kind(f), *how = "path";
 		const char *path = f->abs ? f->abs : f->path;
@@ -239,7 +256,8 @@ static void nets(struct win *w)
 {
 	size_t i;
 
-	for (i = 0; i < w->m->nnets; i++) {
+	LOWER_BOUND(w->m->nets, w->m->nnets, .ts, w->t0, i);
+	for (; i < w->m->nnets && w->m->nets[i].ts < w->t1; i++) {
 		const struct model_net *n = &w->m->nets[i];
 		struct causal_effect *e;
 		int inh, tool;
@@ -264,10 +282,11 @@ static int eff_cmp(const void *a, const void *b)
 	return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
-static void window(const struct model *m, struct causal *cz, size_t i)
+static void window(const struct model *m, struct causal *cz, size_t i,
+		   struct tree_proc **by_start)
 {
 	const struct llm_call *c = m->calls[i];
-	struct win w = { .m = m, .cz = cz, .call = i, .c = c };
+	struct win w = { .m = m, .cz = cz, .call = i, .c = c, .by_start = by_start };
 	size_t j;
 
 	if (!c->ex->conn)
@@ -300,23 +319,37 @@ static void window(const struct model *m, struct causal *cz, size_t i)
 	free(w.own);
 }
 
+static int start_cmp(const void *a, const void *b)
+{
+	const struct tree_proc *x = *(struct tree_proc *const *)a;
+	const struct tree_proc *y = *(struct tree_proc *const *)b;
+
+	return x->t_start < y->t_start ? -1 : x->t_start > y->t_start;
+}
+
 int causal_build(const struct model *m, struct causal **out)
 {
 	struct causal *cz = calloc(1, sizeof(*cz));
+	struct tree_proc **by_start = calloc(m->tree->n + 1, sizeof(*by_start));
 	size_t i;
 
-	if (!cz)
-		return -ENOMEM;
+	if (!cz || !by_start)
+		goto nomem;
 	cz->win_end = calloc(m->ncalls + 1, sizeof(*cz->win_end));
-	if (!cz->win_end) {
-		free(cz);
-		return -ENOMEM;
-	}
+	if (!cz->win_end)
+		goto nomem;
+	memcpy(by_start, m->tree->procs, m->tree->n * sizeof(*by_start));
+	qsort(by_start, m->tree->n, sizeof(*by_start), start_cmp);
 	for (i = 0; i < m->ncalls; i++)
-		window(m, cz, i);
+		window(m, cz, i, by_start);
+	free(by_start);
 	qsort(cz->eff, cz->n, sizeof(*cz->eff), eff_cmp);
 	*out = cz;
 	return 0;
+nomem:
+	free(by_start);
+	causal_free(cz);
+	return -ENOMEM;
 }
 
 void causal_free(struct causal *cz)

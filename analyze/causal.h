@@ -28,7 +28,8 @@
 struct causal_effect {
 	size_t call;               /* index into m->calls */
 	int tool;                  /* index into that call's tool calls, or -1 */
-	const char *kind;          /* exec file_read file_write unlink rename mkdir chmod truncate connect */
+	/* exec file_read file_write unlink rename mkdir chmod truncate connect */
+	const char *kind;
 	const char *how;           /* command path subtree window */
 	uint64_t ts;
 	struct tree_proc *proc;    /* who did it (for exec: the new process) */

@@ -108,6 +108,7 @@ static void ex_finish(struct conv_set *cs, struct conv_exchange *ex)
 	ex->done = 1;
 	if (ex->is_sse && ex->resp)
 		ex->sse_cut = sse_finish(&ex->sse, ex->resp->t_end) && !ex->resp->complete;
+	sse_release(&ex->sse);
 	if (conv_exchange_error(ex))
 		cs->errors++;
 	if (cs->fn)

@@ -156,8 +156,8 @@ static int put_io(struct dbw *w)
 	for (i = 0; !rc && i < m->nfiles; i++, w->cnt->files++) {
 		const struct model_file *x = &m->files[i];
 
-		rc = run(w, f, "iiiisiisssiii", (int64_t)i + 1, (int64_t)x->ts, (int64_t)x->proc->id,
-			 (int64_t)x->tid, exj_file_op(x->type), (int64_t)x->ret, (int64_t)x->fd,
+		rc = run(w, f, "iiiisiisssiii", (int64_t)i + 1, (int64_t)x->ts,
+			 (int64_t)x->proc->id, (int64_t)x->tid, exj_file_op(x->type), (int64_t)x->ret, (int64_t)x->fd,
 			 x->path, x->path2, x->abs, (int64_t)x->flags, (int64_t)x->mode,
 			 (int64_t)x->count);
 	}
@@ -275,7 +275,8 @@ static int put_call(struct dbw *w, sqlite3_stmt *c, size_t i)
 		   NUL_IF(!sc, sc ? sc->id : 0), NUL_IF(!p, p ? p->id : 0),
 		   NUL_IF(!sc, sc ? sc->pid : 0), x->provider, x->api, x->host, x->path,
 		   (int64_t)x->stream, x->model_req, x->model_resp, x->resp_id,
-		   NUL_IF(!x->status, x->status), x->system, llm_text(x), llm_thinking(x), x->finish,
+		   NUL_IF(!x->status, x->status), x->system, llm_text(x), llm_thinking(x),
+		   x->finish,
 		   NUL_IF(x->in_tok < 0, x->in_tok), NUL_IF(x->out_tok < 0, x->out_tok),
 		   NUL_IF(x->cache_read < 0, x->cache_read),
 		   NUL_IF(x->cache_write < 0, x->cache_write), x->cost_known ? x->cost : 0.0,
@@ -345,7 +346,8 @@ static int put_effects(struct dbw *w)
 
 		rc = run(w, d, "iisiiII", (int64_t)i + 1, (int64_t)x->ts, x->kind,
 			 (int64_t)x->count, (int64_t)x->first_seq,
-			 NUL_IF(x->probe == UINT32_MAX, x->probe), NUL_IF(x->cpu == UINT32_MAX, x->cpu));
+			 NUL_IF(x->probe == UINT32_MAX, x->probe),
+			 NUL_IF(x->cpu == UINT32_MAX, x->cpu));
 	}
 	sqlite3_finalize(e);
 	sqlite3_finalize(d);

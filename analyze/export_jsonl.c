@@ -134,7 +134,10 @@ json_t *exj_call(const struct model *m, size_t i, int redact)
 
 static int put(FILE *f, json_t *o)
 {
-	int r = json_dumpf(o, f, JSON_COMPACT | JSON_REAL_PRECISION(9)) || fputc('\n', f) == EOF ? -EIO : 1;
+	int r = 1;
+
+	if (json_dumpf(o, f, JSON_COMPACT | JSON_REAL_PRECISION(9)) || fputc('\n', f) == EOF)
+		r = -EIO;
 
 	json_decref(o);
 	return r;
@@ -152,7 +155,8 @@ static json_t *proc_json(const struct tree_proc *p, int redact)
 			      "cwd", jstr(p->cwd, 0),
 			      "uid", p->uid_known ? json_integer(p->uid) : json_null(),
 			      "t_start_ns", (json_int_t)p->t_start,
-			      "t_end_ns", p->exited ? json_integer((json_int_t)p->t_end) : json_null(),
+			      "t_end_ns",
+			      p->exited ? json_integer((json_int_t)p->t_end) : json_null(),
 			      "exit_status", p->exited ? json_integer(p->exit_status) : json_null(),
 			      "from_snapshot", p->from_snapshot, "threads", p->nthreads);
 
@@ -266,9 +270,14 @@ static long write_conns(const struct model *m, FILE *f, int redact)
 static json_t *effect_json(const struct model *m, const struct causal_effect *e)
 {
 	const struct llm_call *c = m->calls[e->call];
-	const char *target = e->file ? (e->file->abs ? e->file->abs : e->file->path)
-				     : e->net ? e->net->addr : e->proc && e->proc->exe ? e->proc->exe
-										   : NULL;
+	const char *target = NULL;
+
+	if (e->file)
+		target = e->file->abs ? e->file->abs : e->file->path;
+	else if (e->net)
+		target = e->net->addr;
+	else if (e->proc)
+		target = e->proc->exe;
 
 	return json_pack("{s:s,s:I,s:o,s:o,s:s,s:s,s:I,s:I,s:o}", "type", "tool_effect",
 			 "call_id", (json_int_t)(e->call + 1),

@@ -83,6 +83,9 @@ static void msg_done(struct http1_parser *p, int ok)
 					    http_dec_name(m->coding)));
 	}
 	dec_stop(p);
+	au_buf_shrink(&m->body);
+	/* idle keep-alive connections should not each hold a head buffer */
+	cap_buf_release(&p->line);
 	m->complete = ok;
 	m->t_end = p->ts;
 	p->msg = NULL;
@@ -93,7 +96,6 @@ static void msg_done(struct http1_parser *p, int ok)
 		p->ops->done(p->ctx, m);
 	else
 		http_msg_free(m);
-	p->line.len = 0;
 }
 
 static int fail(struct http1_parser *p, char *why)
@@ -139,8 +141,8 @@ static void body_bytes(struct http1_parser *p, const uint8_t *d, size_t n)
 	r = http_dec_feed(&p->dec, d, n, store_body, p);
 	if (r) {
 		if (r == -E2BIG)
-			set_error(p->msg, au_fmt("decompression bomb: %s body expands past %llu bytes",
-						 http_dec_name(p->msg->coding),
+			set_error(p->msg, au_fmt("decompression bomb: %s body expands past "
+						 "%llu bytes", http_dec_name(p->msg->coding),
 						 (unsigned long long)p->decode_limit));
 		else
 			set_error(p->msg, au_fmt("%s body is corrupt at coded byte %llu",
@@ -203,7 +205,8 @@ static int parse_start(struct http1_parser *p, const char *l, size_t n)
 	if (p->kind == HTTP1_REQUEST) {
 		size_t i;
 
-		if (!sp2 || sp1 == l || n - (size_t)(sp2 + 1 - l) != 8 || strncmp(sp2 + 1, "HTTP/1.", 7))
+		if (!sp2 || sp1 == l || n - (size_t)(sp2 + 1 - l) != 8 ||
+		    strncmp(sp2 + 1, "HTTP/1.", 7))
 			return -EBADMSG;
 		for (i = 0; l + i < sp1; i++)
 			if (!is_tchar((unsigned char)l[i]))
@@ -522,7 +525,8 @@ void http1_gap(struct http1_parser *p, uint64_t ts, uint64_t n)
 	if (p->state == H1_TUNNEL)
 		return;
 	if (p->msg)
-		fail(p, au_fmt("%llu bytes of the stream were not captured", (unsigned long long)n));
+		fail(p, au_fmt("%llu bytes of the stream were not captured",
+			       (unsigned long long)n));
 	p->state = H1_RESYNC;
 }
 

@@ -259,7 +259,8 @@ static void read_sse(struct llm_call *c, const struct llm_ops *ops, struct conv_
 			continue;
 		j = json_loadb(e->data, e->data_len, 0, &je);
 		if (!j) {
-			llm_note(c, "event %zu (%s) is not valid JSON: %s", i + 1, e->event, je.text);
+			llm_note(c, "event %zu (%s) is not valid JSON: %s", i + 1, e->event,
+				 je.text);
 			continue;
 		}
 		ops->event(c, e->event, j, e->ts);
@@ -386,6 +387,8 @@ struct llm_call *llm_from_exchange(struct conv_exchange *ex, const struct llm_pr
 			llm_note(c, "HTTP status %d", resp->status);
 	}
 	llm_calls_finish(c);
+	au_buf_shrink(&c->text);
+	au_buf_shrink(&c->thinking);
 	set_cost(c, pt);
 	return c;
 }

@@ -86,8 +86,10 @@ static void chunk(struct llm_call *c, const json_t *j, uint64_t ts)
 			llm_append(thought ? &c->thinking : &c->text, llm_js(p, "text"));
 			llm_token(c, ts);
 		} else if ((f = get2(p, "functionCall", "function_call"))) {
-			struct llm_tool_call *tc = llm_call_add(c, llm_js(f, "id"), llm_js(f, "name"),
-							       json_object_get(f, "args"));
+			struct llm_tool_call *tc;
+
+			tc = llm_call_add(c, llm_js(f, "id"), llm_js(f, "name"),
+					  json_object_get(f, "args"));
 			if (tc)
 				tc->ts = ts;
 			llm_token(c, ts);

@@ -118,7 +118,8 @@ static void chat_response(struct llm_call *c, json_t *j)
 	json_array_foreach(json_object_get(msg, "tool_calls"), i, tc) {
 		const json_t *f = json_object_get(tc, "function");
 
-		llm_call_add(c, llm_js(tc, "id"), llm_js(f, "name"), json_object_get(f, "arguments"));
+		llm_call_add(c, llm_js(tc, "id"), llm_js(f, "name"),
+			     json_object_get(f, "arguments"));
 	}
 	llm_set(&c->finish, llm_js(ch, "finish_reason"));
 	chat_usage(c, json_object_get(j, "usage"));

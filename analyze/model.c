@@ -47,7 +47,16 @@ static void s_open(void *ctx, struct stream_conn *c)
 {
 	struct model *m = ctx;
 
-	tree_ref(m->tree, c->pid, c->start_ns, c->t_first);
+	struct tree_proc *p = tree_ref(m->tree, c->pid, c->start_ns, c->t_first);
+
+	if (p) {
+		/* the socket of this TLS session: the last connect() on its fd */
+		struct au_key k = { p->id, (uint64_t)(int64_t)c->fd, 3 }, kc = { c->id, 0, 4 };
+		void *v = au_map_get(&m->fds, k);
+
+		if (v)
+			au_map_put(&m->fds, kc, v);
+	}
 	conv_stream_ops()->open(m->convs, c);
 }
 
@@ -197,6 +206,12 @@ static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc 
 			 cn.path);
 	if (rec->hdr.type == CAP_REC_ACCEPT && cn.ret >= 0)
 		fd_set_path(m, p, (int32_t)cn.ret, NULL);
+	if (rec->hdr.type == CAP_REC_CONNECT) {
+		struct au_key k = { p->id, (uint64_t)(int64_t)cn.fd, 3 };
+
+		/* index + 1: the array moves as it grows */
+		au_map_put(&m->fds, k, (void *)(uintptr_t)m->nnets);
+	}
 	return 0;
 }
 
@@ -448,16 +463,8 @@ struct tree_proc *model_conn_proc(const struct model *m, const struct stream_con
 
 const struct model_net *model_conn_net(const struct model *m, const struct stream_conn *c)
 {
-	const struct tree_proc *p = tree_get(m->tree, c->pid, c->start_ns);
-	const struct model_net *best = NULL;
-	size_t i;
+	struct au_key k = { c->id, 0, 4 };
+	uintptr_t v = (uintptr_t)au_map_get(&m->fds, k);
 
-	for (i = 0; p && i < m->nnets; i++) {
-		const struct model_net *n = &m->nets[i];
-
-		if (n->proc == p && n->fd == c->fd && n->type == CAP_REC_CONNECT &&
-		    n->ts <= c->t_first)
-			best = n;
-	}
-	return best;
+	return v && v <= m->nnets ? &m->nets[v - 1] : NULL;
 }

@@ -69,7 +69,7 @@ static size_t header_line(const unsigned char *s, size_t n, size_t i, struct cap
 {
 	size_t k, j, e;
 
-	if (i && s[i - 1] != '\n')
+	if ((i && s[i - 1] != '\n') || !isalpha(s[i]))
 		return 0;
 	for (k = 0; k < sizeof(secret_headers) / sizeof(secret_headers[0]); k++) {
 		size_t l = strlen(secret_headers[k]);
@@ -96,7 +96,8 @@ static size_t key_shape(const unsigned char *s, size_t n, size_t i, struct cap_b
 {
 	size_t k, l, t;
 
-	if (!word_start(s, i))
+	/* first letters of every key shape and of "bearer": most bytes stop here */
+	if (!strchr("sAgxhbBG", s[i]) || !s[i] || !word_start(s, i))
 		return 0;
 	for (k = 0; k < sizeof(key_shapes) / sizeof(key_shapes[0]); k++) {
 		l = strlen(key_shapes[k].prefix);
@@ -168,7 +169,7 @@ char *redact_bytes(const void *p, size_t n, size_t *out_n)
 {
 	const unsigned char *s = p;
 	struct cap_buf o = { 0 };
-	size_t i = 0, m, run = 0;
+	size_t i = 0, m;
 
 	if (cap_buf_reserve(&o, n + 1))
 		return NULL;
@@ -180,12 +181,9 @@ char *redact_bytes(const void *p, size_t n, size_t *out_n)
 			m = key_value(s, n, i, &o);
 		if (m) {
 			i += m;
-			run = 0;
 			continue;
 		}
 		cap_buf_append(&o, s + i, 1);
-		/* skip the rest of a word: keys start at word boundaries only */
-		run = isalnum(s[i]) ? run + 1 : 0;
 		i++;
 	}
 	if (cap_buf_append(&o, "", 1)) {

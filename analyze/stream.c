@@ -27,6 +27,8 @@ static void drop_pending(struct stream_dir *d)
 	for (i = 0; i < d->npend; i++)
 		free(d->pend[i].data);
 	d->npend = 0;
+	free(d->pend);
+	d->pend = NULL;
 }
 
 void stream_free(struct stream_set *s)
@@ -154,7 +156,9 @@ static void add_chunk(struct stream_set *s, struct stream_conn *c, int dir,
 	d->chunks++;
 	if (rec->hdr.orig_len > d->orig_len)
 		d->orig_len = rec->hdr.orig_len;
-	if (off > d->off && d->npend < STREAM_PENDING_MAX) {
+	if (!d->pend && off > d->off)
+		d->pend = calloc(STREAM_PENDING_MAX, sizeof(*d->pend));
+	if (off > d->off && d->pend && d->npend < STREAM_PENDING_MAX) {
 		/* an early chunk of this call: keep it until the hole fills */
 		struct stream_pending *p = &d->pend[d->npend];
 

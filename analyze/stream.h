@@ -43,7 +43,7 @@ struct stream_dir {
 	uint32_t orig_len;
 	int more;              /* the last chunk seen had CAP_RF_MORE */
 	int trunc;
-	struct stream_pending pend[STREAM_PENDING_MAX];
+	struct stream_pending *pend; /* STREAM_PENDING_MAX slots, allocated when needed */
 	unsigned npend;
 	uint64_t bytes, calls, chunks, gaps, gap_bytes;
 };

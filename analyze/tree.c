@@ -268,9 +268,9 @@ static int feed_exec(struct tree *t, const struct cap_rec *rec)
 		return -ENOMEM;
 	x->ts = rec->hdr.ts_ns;
 	if (e.cwd_len <= len) {
-		x->cwd = e.cwd_len ? au_strndup(d + len - e.cwd_len,
-						strnlen((const char *)d + len - e.cwd_len, e.cwd_len))
-				   : NULL;
+		const char *cwd = (const char *)d + len - e.cwd_len;
+
+		x->cwd = e.cwd_len ? au_strndup(cwd, strnlen(cwd, e.cwd_len)) : NULL;
 		len -= e.cwd_len;
 	}
 	l = strnlen((const char *)d, len);

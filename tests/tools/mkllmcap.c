@@ -75,10 +75,12 @@ static struct rec *add(struct gen *g, uint16_t type, uint64_t ts, uint32_t pid, 
 	r->h.tid = pid;
 	r->h.task_start_ns = start;
 	r->h.cpu = (uint32_t)(rnd(g) % 2);
-	memcpy(r->fixed, fixed, flen);
+	if (flen)
+		memcpy(r->fixed, fixed, flen);
 	r->flen = flen;
 	r->data = malloc(dlen + 1);
-	memcpy(r->data, data, dlen);
+	if (dlen)
+		memcpy(r->data, data, dlen);
 	r->dlen = dlen;
 	r->order = g->order++;
 	return r;

@@ -63,7 +63,8 @@ static void parse(struct got *g, enum http1_kind k, const void *s, size_t n, siz
 }
 
 static const char reqs[] =
-	"POST /v1/messages HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 5\r\n\r\nhello"
+	"POST /v1/messages HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nx-a: 2\r\n"
+	"Content-Length: 5\r\n\r\nhello"
 	"POST /v1/chat/completions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
 	"3;ext=1\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: t\r\n\r\n"
 	"GET / HTTP/1.1\r\n\r\n";
@@ -220,7 +221,8 @@ TEST(malformed_then_resync)
 {
 	struct http1_parser p;
 	struct got g = { 0 };
-	static const char bad1[] = "POST /x HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n";
+	static const char bad1[] =
+		"POST /x HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n";
 	static const char bad2[] = "GARBAGE\x01\x02 \r\n\r\n";
 	static const char bad3[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n";
 	static const char good[] = "GET /ok HTTP/1.1\r\n\r\n";

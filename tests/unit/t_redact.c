@@ -41,13 +41,14 @@ TEST(text)
 		  "POST /v1 HTTP/1.1\r\nx-api-key: [REDACTED]\r\nHost: a\r\n");
 	check_red("export OPENAI_API_KEY=sk-proj-0123456789abcdefghij; ls",
 		  "export OPENAI_API_KEY=sk-proj-[REDACTED]; ls");
-	check_red("/v1beta/models/g:generateContent?key=AIzaSyAbCdEfGhIjKlMnOpQrStUvWxYz012345&alt=sse",
-		  "/v1beta/models/g:generateContent?key=[REDACTED]&alt=sse");
+	check_red("/v1beta/models/g:streamGenerateContent?key=AIzaSyAbCdEfGhIjKlMnOpQrSt&alt=sse",
+		  "/v1beta/models/g:streamGenerateContent?key=[REDACTED]&alt=sse");
 	check_red("{\"api_key\": \"hunter2\", \"model\": \"x\"}",
 		  "{\"api_key\": \"[REDACTED]\", \"model\": \"x\"}");
 	check_red("curl -H 'Authorization: Bearer abcdefghijklmnop' x",
 		  "curl -H 'Authorization: Bearer [REDACTED]' x");
-	check_red("task-list sk-short ordinary words, risk-free", "task-list sk-short ordinary words, risk-free");
+	check_red("task-list sk-short ordinary words, risk-free",
+		  "task-list sk-short ordinary words, risk-free");
 	check_red("ghp_0123456789abcdefghijABCDEFGHIJ", "ghp_[REDACTED]");
 }
 

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tui_build.c - capture files -> cached analyzer database (see tui_build.h).
+ */
+#include "tui_build.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze/causal.h"
+#include "analyze/db.h"
+#include "analyze/model.h"
+
+int tui_build_path(const char *const *paths, size_t n, char *db, size_t size)
+{
+	char dir[PATH_MAX], *slash;
+	const char *base, *cache;
+	unsigned long h = 5381;
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s", paths[0]);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (!access(dir, W_OK))
+		return snprintf(db, size, "%s.db", paths[0]) < (int)size ? 0 : -ENAMETOOLONG;
+	/* not ours to write beside: a per-user cache keyed by the full paths */
+	for (i = 0; i < n; i++)
+		for (base = paths[i]; *base; base++)
+			h = h * 33 + (unsigned char)*base;
+	base = strrchr(paths[0], '/') ? strrchr(paths[0], '/') + 1 : paths[0];
+	cache = getenv("XDG_CACHE_HOME");
+	if (cache && *cache)
+		snprintf(dir, sizeof(dir), "%s/asight", cache);
+	else
+		snprintf(dir, sizeof(dir), "%s/.cache/asight", getenv("HOME") ? getenv("HOME") : "/tmp");
+	slash = strrchr(dir, '/');
+	*slash = 0;
+	mkdir(dir, 0700);
+	*slash = '/';
+	mkdir(dir, 0700);
+	return snprintf(db, size, "%s/%s.%08lx.db", dir, base, h & 0xffffffffUL) < (int)size ?
+		       0 : -ENAMETOOLONG;
+}
+
+/* "path\tsize\tmtime_ns\n" for every capture; malloc'd, NULL if one is missing. */
+static char *stamp(const char *const *paths, size_t n)
+{
+	char *s = NULL;
+	size_t len = 0, i;
+	struct stat st;
+	FILE *f = open_memstream(&s, &len);
+
+	if (!f)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if (stat(paths[i], &st)) {
+			fclose(f);
+			free(s);
+			return NULL;
+		}
+		fprintf(f, "%s\t%lld\t%lld.%09ld\n", paths[i], (long long)st.st_size,
+			(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	}
+	fclose(f);
+	return s;
+}
+
+int tui_build_fresh(const char *db, const char *const *paths, size_t n)
+{
+	sqlite3 *d = NULL;
+	sqlite3_stmt *s;
+	char *want = stamp(paths, n);
+	int fresh = 0;
+
+	if (want && !access(db, R_OK) &&
+	    sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(d, "SELECT value FROM rp_meta WHERE key = 'stamp'", -1, &s, NULL) ==
+		    SQLITE_OK) {
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+			fresh = !strcmp((const char *)sqlite3_column_text(s, 0), want);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(d);
+	free(want);
+	return fresh;
+}
+
+static const char *default_pricing(char *buf, size_t size)
+{
+	static const char *const rel[] = { "/../share/asight/pricing.tsv", "/../analyze/pricing.tsv",
+					   "/../../analyze/pricing.tsv" };
+	const char *env = getenv("ASIGHT_PRICING");
+	char exe[PATH_MAX], *slash;
+	ssize_t k;
+	size_t i;
+
+	if (env && *env)
+		return env;
+	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (k <= 0)
+		return NULL;
+	exe[k] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(buf, size, "%s%s", exe, rel[i]);
+		if (!access(buf, R_OK))
+			return buf;
+	}
+	return NULL;
+}
+
+struct job {
+	const char *const *paths;
+	size_t n;
+	struct model_opts mo;
+	struct model *m;
+	struct cap_err err;
+	int rc;
+	volatile int done;
+};
+
+static void *job_run(void *arg)
+{
+	struct job *j = arg;
+
+	j->rc = model_build(j->paths, j->n, &j->mo, &j->m, &j->err);
+	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Bytes this process has read so far (the analyzer reads the captures). */
+static unsigned long long rchar(void)
+{
+	unsigned long long v = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "rchar: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* model_build in a thread while this one reports the bytes read. */
+static int build_model(struct job *j, tui_progress_fn progress, void *ctx)
+{
+	unsigned long long total = 0, base = rchar(), now;
+	struct timespec ts = { 0, 100000000 };
+	struct stat st;
+	pthread_t t;
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		if (!stat(j->paths[i], &st))
+			total += (unsigned long long)st.st_size;
+	if (pthread_create(&t, NULL, job_run, j)) {
+		job_run(j);
+		return j->rc;
+	}
+	while (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE)) {
+		now = rchar() - base;
+		if (progress)
+			progress(ctx, "reading the capture",
+				 total ? (int)(now >= total ? 99 : now * 100 / total) : -1);
+		nanosleep(&ts, NULL);
+	}
+	pthread_join(t, NULL);
+	return j->rc;
+}
+
+static int write_stamp(const char *db, const char *const *paths, size_t n)
+{
+	char *st = stamp(paths, n), *src = NULL;
+	size_t len = 0, i;
+	sqlite3 *d = NULL;
+	sqlite3_stmt *s = NULL;
+	FILE *f = open_memstream(&src, &len);
+	int rc = -EIO;
+
+	if (f) {
+		for (i = 0; i < n; i++)
+			fprintf(f, "%s\n", paths[i]);
+		fclose(f);
+	}
+	if (st && src && sqlite3_open_v2(db, &d, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+	    sqlite3_exec(d, "CREATE TABLE IF NOT EXISTS rp_meta (key TEXT PRIMARY KEY, value "
+			    "TEXT)", NULL, NULL, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(d, "INSERT OR REPLACE INTO rp_meta VALUES ('stamp', ?1), "
+				  "('sources', ?2)", -1, &s, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, st, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, src, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -EIO;
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(d);
+	free(st);
+	free(src);
+	return rc;
+}
+
+static int write_db(struct model *m, const char *tmp, const struct tui_build_opts *o,
+		    tui_progress_fn progress, void *ctx, char *msg, size_t msg_size)
+{
+	struct db_opts dopts = { .redact = !(o && o->no_redact) };
+	struct causal *cz = NULL;
+	struct db_counts cnt;
+	int rc;
+
+	if (progress)
+		progress(ctx, "finding tool call effects", -1);
+	rc = causal_build(m, &cz);
+	if (rc) {
+		snprintf(msg, msg_size, "out of memory");
+		return rc;
+	}
+	if (progress)
+		progress(ctx, "writing the database", -1);
+	rc = db_write(m, cz, tmp, &dopts, &cnt, msg, msg_size);
+	causal_free(cz);
+	return rc;
+}
+
+int tui_build_run(const char *const *paths, size_t n, const char *db,
+		  const struct tui_build_opts *o, tui_progress_fn progress, void *ctx, char *msg,
+		  size_t msg_size)
+{
+	struct job j = { .paths = paths, .n = n };
+	char pbuf[PATH_MAX + 64], tmp[PATH_MAX + 8];
+	size_t i;
+	int rc;
+
+	model_opts_init(&j.mo);
+	j.mo.keep_tls = 1;
+	j.mo.pricing = o && o->pricing ? o->pricing : default_pricing(pbuf, sizeof(pbuf));
+	if (build_model(&j, progress, ctx)) {
+		cap_strerror(&j.err, msg, msg_size);
+		return j.rc < 0 ? j.rc : -EIO;
+	}
+	for (i = 0; i < j.m->nwarnings && progress; i++)
+		progress(ctx, j.m->warnings[i], -2);
+	snprintf(tmp, sizeof(tmp), "%s.part", db);
+	rc = write_db(j.m, tmp, o, progress, ctx, msg, msg_size);
+	model_free(j.m);
+	if (!rc && write_stamp(tmp, paths, n)) {
+		snprintf(msg, msg_size, "'%s': cannot record its sources", tmp);
+		rc = -EIO;
+	}
+	if (!rc && rename(tmp, db)) {
+		rc = -errno;
+		snprintf(msg, msg_size, "'%s': %s", db, strerror(errno));
+	}
+	if (rc)
+		unlink(tmp);
+	return rc;
+}

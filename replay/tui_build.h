@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tui_build.h - turn capture files into the analyzer's SQLite model, cached
+ * beside the first capture (FILE.db) so a second open is instant.
+ *
+ * The cache records what it was built from (path, size, mtime of every
+ * capture, in rp_meta 'stamp'); any difference rebuilds it.  When the
+ * capture's directory is not writable the cache goes to
+ * $XDG_CACHE_HOME/asight/ (else ~/.cache/asight/).  The database is written
+ * to NAME.part and renamed, so an interrupted build leaves no cache.
+ *
+ * Calling sequence:
+ *   tui_build_path(paths, n, db, sizeof(db));
+ *   if (!tui_build_fresh(db, paths, n)) tui_build_run(paths, n, db, &o, fn, ctx, msg, size);
+ */
+#ifndef AS_REPLAY_TUI_BUILD_H
+#define AS_REPLAY_TUI_BUILD_H
+
+#include <stddef.h>
+
+#include "tui_model.h"
+
+struct tui_build_opts {
+	const char *pricing;   /* NULL: $ASIGHT_PRICING or the shipped table */
+	int no_redact;
+};
+
+/* Where the cache of these captures lives.  0 or -ENAMETOOLONG. */
+int tui_build_path(const char *const *paths, size_t n, char *db, size_t size);
+
+/* 1 when @db exists and was built from exactly these files. */
+int tui_build_fresh(const char *db, const char *const *paths, size_t n);
+
+/*
+ * Analyze the captures into @db, calling @progress with a percentage of
+ * the bytes read (then -1 while writing).  Warnings of the analyzer are
+ * passed to @progress with percent -2.  0 or -errno with @msg set.
+ */
+int tui_build_run(const char *const *paths, size_t n, const char *db,
+		  const struct tui_build_opts *o, tui_progress_fn progress, void *ctx, char *msg,
+		  size_t msg_size);
+
+#endif
