@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze/an_cli.h"
@@ -99,6 +100,35 @@ static const char *default_pricing(char *buf, size_t size)
 	return NULL;
 }
 
+/* A bar on stderr for big captures, only when stderr is a terminal. */
+static void show_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	unsigned pct = total ? (unsigned)(done * 100 / total) : 0, i;
+	char bar[41];
+
+	if (pct > 100)
+		pct = 100;
+	for (i = 0; i < 40; i++)
+		bar[i] = i < pct * 40 / 100 ? '#' : '.';
+	bar[40] = 0;
+	fprintf(stderr, "\r%s [%s] %3u%% %llu/%llu MB", (const char *)ctx, bar, pct,
+		(unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
+}
+
+static int want_progress(const struct an_opts *o)
+{
+	struct stat st;
+	uint64_t total = 0;
+	int i;
+
+	if (o->quiet || !isatty(2))
+		return 0;
+	for (i = 0; i < o->nfiles; i++)
+		if (!stat(o->files[i], &st))
+			total += (uint64_t)st.st_size;
+	return total >= (8u << 20);
+}
+
 struct model *an_load(const struct an_opts *o)
 {
 	struct model_opts mo;
@@ -110,7 +140,13 @@ struct model *an_load(const struct an_opts *o)
 
 	model_opts_init(&mo);
 	mo.pricing = o->pricing ? o->pricing : default_pricing(buf, sizeof(buf));
+	if (want_progress(o)) {
+		mo.progress = show_progress;
+		mo.progress_ctx = (void *)o->verb;
+	}
 	rc = model_build((const char *const *)o->files, (size_t)o->nfiles, &mo, &m, &err);
+	if (mo.progress)
+		fputs("\r\033[K", stderr); /* clear the bar line */
 	if (rc) {
 		an_err_cap(&err, rc == -EBADMSG && !o->pricing ? "run 'asanalyze repair' on it"
 							       : NULL);

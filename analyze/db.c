@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,9 +61,15 @@ static int run(struct dbw *w, sqlite3_stmt *st, const char *types, ...)
 				sqlite3_bind_int64(st, k, v);
 			break;
 		}
-		case 'd':
-			sqlite3_bind_double(st, k, va_arg(ap, double));
+		case 'd': {
+			double v = va_arg(ap, double);
+
+			if (isnan(v)) /* unknown */
+				sqlite3_bind_null(st, k);
+			else
+				sqlite3_bind_double(st, k, v);
 			break;
+		}
 		case 's': {
 			const char *s = va_arg(ap, const char *);
 
@@ -157,8 +164,8 @@ static int put_io(struct dbw *w)
 		const struct model_file *x = &m->files[i];
 
 		rc = run(w, f, "iiiisiisssiii", (int64_t)i + 1, (int64_t)x->ts,
-			 (int64_t)x->proc->id, (int64_t)x->tid, exj_file_op(x->type), (int64_t)x->ret, (int64_t)x->fd,
-			 x->path, x->path2, x->abs, (int64_t)x->flags, (int64_t)x->mode,
+			 (int64_t)x->proc->id, (int64_t)x->tid, exj_file_op(x->type),
+			 (int64_t)x->ret, (int64_t)x->fd, x->path, x->path2, x->abs, (int64_t)x->flags, (int64_t)x->mode,
 			 (int64_t)x->count);
 	}
 	for (i = 0; !rc && i < m->nnets; i++, w->cnt->connections++) {
@@ -279,10 +286,10 @@ static int put_call(struct dbw *w, sqlite3_stmt *c, size_t i)
 		   x->finish,
 		   NUL_IF(x->in_tok < 0, x->in_tok), NUL_IF(x->out_tok < 0, x->out_tok),
 		   NUL_IF(x->cache_read < 0, x->cache_read),
-		   NUL_IF(x->cache_write < 0, x->cache_write), x->cost_known ? x->cost : 0.0,
+		   NUL_IF(x->cache_write < 0, x->cache_write), x->cost_known ? x->cost : NAN,
 		   x->err_type, x->err_msg, x->error, (int64_t)x->t_req,
 		   NUL_IF(!x->t_first_tok, x->t_first_tok), NUL_IF(!x->t_end, x->t_end),
-		   x->t_first_tok > x->t_req ? (double)(x->t_first_tok - x->t_req) / 1e9 : 0.0,
+		   x->t_first_tok > x->t_req ? (double)(x->t_first_tok - x->t_req) / 1e9 : NAN,
 		   llm_duration_s(x), llm_tokens_per_s(x));
 }
 
@@ -401,7 +408,8 @@ int db_write(const struct model *m, const struct causal *cz, const char *path,
 	}
 	/* the export holds prompts and file names: as private as the capture */
 	close(open(path, O_CREAT | O_WRONLY | O_EXCL, 0600));
-	if (sqlite3_open_v2(path, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)) {
+	if (sqlite3_open_v2(path, &w.db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
 		rc = fail(&w, "open");
 		sqlite3_close(w.db);
 		return rc;

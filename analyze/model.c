@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "analyze/autil.h"
@@ -325,8 +326,30 @@ static void add_warning(struct model *m, const char *w)
 		*s = au_strdup(w);
 }
 
-static int read_all(struct model *m, const char *const *paths, size_t n, struct cap_err *err)
+static uint64_t files_size(const char *const *paths, size_t n)
 {
+	uint64_t total = 0;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!stat(paths[i], &st))
+			total += (uint64_t)st.st_size;
+	return total;
+}
+
+static void progress(const struct model_opts *o, const struct cap_reader *r, uint64_t total)
+{
+	struct cap_reader_stats s;
+
+	cap_reader_stats(r, &s);
+	o->progress(o->progress_ctx, s.comp_bytes, total);
+}
+
+static int read_all(struct model *m, const char *const *paths, size_t n,
+		    const struct model_opts *o, struct cap_err *err)
+{
+	uint64_t total = o && o->progress ? files_size(paths, n) : 0;
 	struct cap_reader_opts ro;
 	struct cap_reader *r;
 	struct cap_rec rec;
@@ -349,6 +372,8 @@ static int read_all(struct model *m, const char *const *paths, size_t n, struct 
 			if (rec.hdr.ts_ns > m->last_ts)
 				m->last_ts = rec.hdr.ts_ns;
 		}
+		if (total && !(m->records & 8191))
+			progress(o, r, total);
 		if (dispatch(m, &rec)) {
 			rc = -ENOMEM;
 			cap_err_set(err, rc, "", CAP_OFF_NONE, CAP_OFF_NONE, "out of memory");
@@ -391,7 +416,7 @@ int model_build(const char *const *paths, size_t n, const struct model_opts *o,
 		model_free(m);
 		return -ENOMEM;
 	}
-	rc = read_all(m, paths, n, err);
+	rc = read_all(m, paths, n, o, err);
 	if (rc) {
 		model_free(m);
 		return rc;

@@ -76,6 +76,10 @@ struct model_opts {
 	const char *pricing;   /* pricing table path, NULL: none */
 	int keep_tls;          /* keep per-record TLS metadata (tls_chunks) */
 	uint64_t decode_limit; /* HTTP body decoding limit, 0: default */
+	/* called every few thousand records with compressed bytes read so far
+	 * and the total size of the files; NULL: none */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
 };
 
 struct model {

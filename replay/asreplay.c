@@ -230,6 +230,7 @@ static void new_screen(struct tui_app *a, struct tui_screen *s)
 	int rows, cols;
 
 	tui_crt_size(&rows, &cols);
+	tui_crt_repaint();
 	tui_app_resize(a, rows, cols);
 	tui_screen_release(s);
 	tui_screen_init(s, a->rows, a->cols);
@@ -260,7 +261,10 @@ static int run_tui(struct tui_model *m, const struct opts *o, int utf8)
 		}
 		if (key == TUI_K_RESIZE)
 			new_screen(&a, &scr);
-		fl = tui_keys_handle(&a, key) | (key == TUI_K_RESIZE ? TR_REDRAW : 0);
+		if (key == TUI_CTRL('l'))
+			tui_crt_repaint();
+		fl = tui_keys_handle(&a, key) |
+		     (key == TUI_K_RESIZE || key == TUI_CTRL('l') ? TR_REDRAW : 0);
 		if (a.playing)
 			tui_app_tick(&a, now_ns());
 	}

@@ -170,6 +170,8 @@ static int build_model(struct job *j, tui_progress_fn progress, void *ctx)
 	for (i = 0; i < j->n; i++)
 		if (!stat(j->paths[i], &st))
 			total += (unsigned long long)st.st_size;
+	if (progress)
+		progress(ctx, "reading the capture", 0);
 	if (pthread_create(&t, NULL, job_run, j)) {
 		job_run(j);
 		return j->rc;

@@ -34,6 +34,15 @@ int tui_crt_init(void)
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
+	/* Home/End differ between xterm, screen and tmux, whatever TERM says */
+	define_key("\033[1~", KEY_HOME);
+	define_key("\033[H", KEY_HOME);
+	define_key("\033OH", KEY_HOME);
+	define_key("\033[7~", KEY_HOME);
+	define_key("\033[4~", KEY_END);
+	define_key("\033[F", KEY_END);
+	define_key("\033OF", KEY_END);
+	define_key("\033[8~", KEY_END);
 	mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	mouseinterval(0);
 	if (has_colors()) {
@@ -49,6 +58,11 @@ void tui_crt_done(void)
 {
 	if (!isendwin())
 		endwin();
+}
+
+void tui_crt_repaint(void)
+{
+	clearok(curscr, TRUE);
 }
 
 void tui_crt_size(int *rows, int *cols)

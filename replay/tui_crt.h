@@ -15,6 +15,8 @@
 int tui_crt_init(void);
 void tui_crt_done(void);
 void tui_crt_size(int *rows, int *cols);
+/* Repaint everything on the next draw (after a resize, or ^L). */
+void tui_crt_repaint(void);
 
 /* curses attributes for @a (highlighted: the cursor row). */
 unsigned long tui_crt_attr(enum tui_attr a, int highlighted);

@@ -57,7 +57,7 @@ struct tui_line *tui_doc_add(struct tui_doc *d, int target, int64_t id)
 static void wrap(struct tui_doc *d, const struct tui_line *src, int width, size_t indent,
 		 int target, int64_t id)
 {
-	size_t i = 0, start = 0, w = 0, k;
+	size_t i = 0, start = 0, w = 0, k = 0;
 	struct tui_line *l;
 	int cw, first = 1;
 
@@ -228,7 +228,8 @@ void tui_detail_load(struct tui_app *a, int64_t id)
 		tui_line_addf(l, TA_TITLE, "event %lld  %s  %s  %s", (long long)ev.id,
 			      tui_kind_name(ev.kind), tui_model_wall(a->m, ev.ts, wall, sizeof(wall)),
 			      tui_model_rel(a->m, ev.ts, rel, sizeof(rel)));
-	tui_model_fields(a->m, &ev, field, &f);
+	/* for TLS the bytes are what one opens the pane for: first */
 	if (ev.kind == TK_TLS)
 		raw_bytes(a, &ev);
+	tui_model_fields(a->m, &ev, field, &f);
 }

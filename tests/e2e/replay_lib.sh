@@ -70,7 +70,7 @@ tm_start() {
 	shift
 	tmux -L "$TM_SOCK" kill-server 2>/dev/null
 	tmux -L "$TM_SOCK" -f /dev/null new-session -d -s r -x "${geo#*x}" -y "${geo%x*}" \
-		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $R $*; echo ASREPLAY-EXITED \$?; sleep 60"
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color $R $*; echo ASREPLAY-EXITED \$?; sleep 60"
 }
 
 tm_keys() {
@@ -94,4 +94,16 @@ tm_wait() {
 
 tm_stop() {
 	tmux -L "$TM_SOCK" kill-server 2>/dev/null
+}
+
+# Press j until PATTERN shows (at most 100 times).
+tm_seek() {
+	i=0
+	while [ $i -lt 100 ]; do
+		tmux -L "$TM_SOCK" capture-pane -p -t r 2>/dev/null | grep -qE -- "$1" && return 0
+		tmux -L "$TM_SOCK" send-keys -t r j
+		sleep 0.05
+		i=$((i + 1))
+	done
+	return 1
 }
