@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyze/an_cli.h"
+#include "analyze/an_cmds.h"
 #include "analyze/an_dump.h"
 #include "analyze/an_info.h"
 #include "analyze/an_repair.h"
@@ -29,6 +30,11 @@ static const struct verb verbs[] = {
 	{ "dump", an_dump_main, "print one line (or JSON object) per record" },
 	{ "verify", an_verify_main, "recompute the hash chain; exit 1 on the first bad frame" },
 	{ "repair", an_repair_main, "rewrite a crashed or cut capture into a clean one" },
+	{ "tree", an_cmd_tree, "process tree like pstree -a, with durations and exit codes" },
+	{ "conversations", an_cmd_conversations,
+	  "every LLM API call as a transcript (--json: one object per call)" },
+	{ "explain", an_cmd_explain, "prompt -> tool call -> processes/files/network -> next prompt" },
+	{ "export", an_cmd_export, "write the model to SQLite (--sqlite OUT.db) and/or JSON Lines" },
 };
 
 static void usage(FILE *f)
@@ -38,7 +44,7 @@ static void usage(FILE *f)
 	fputs("usage: asanalyze VERB [OPTIONS] FILE...\n"
 	      "       asanalyze --help | --version\n\nverbs:\n", f);
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].summary);
+		fprintf(f, "  %-14s %s\n", verbs[i].name, verbs[i].summary);
 	fputs("\n'asanalyze VERB --help' describes a verb; see asanalyze(1) and ascap(5).\n", f);
 }
 

@@ -10,7 +10,7 @@
 # per-call error without hiding the other calls.
 . tests/lib.sh
 
-T=$O/tests/an_try
+T=$O/asanalyze
 MK=$O/tests/mkllmcap
 [ -x "$T" ] && [ -x "$MK" ] || skip_all "build an_try and mkllmcap first (make)"
 need_cmd python3

@@ -6,7 +6,7 @@
 # and the tool-call chain, and redact the keys.
 . tests/lib.sh
 
-T=$O/tests/an_try
+T=$O/asanalyze
 R=$O/asrecord
 need_root
 [ -x "$T" ] && [ -x "$R" ] || skip_all "build asrecord and an_try first (make)"

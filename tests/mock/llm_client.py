@@ -15,7 +15,7 @@ turn 2 sends the tool result and gets the final answer.  Transcript lines:
   {"ev": "w"|"r", "conn": N, "t": NS, "hex": "..."}
   {"ev": "exec", "t": NS, "argv": [...], "writes": [PATH...], "t_end": NS}
 """
-import argparse, json, socket, ssl, time
+import argparse, json, os, socket, ssl, subprocess, time
 
 KEYS = {"anthropic": "sk-ant-api03-FAKEKEYFORTESTS0123456789abcdefXYZ",
         "openai": "sk-proj-FAKEKEYFORTESTS0123456789abcdefXYZ",
@@ -183,6 +183,8 @@ def main():
     ap.add_argument("--error", action="store_true")
     ap.add_argument("--newconn", action="store_true")
     ap.add_argument("--transcript", required=True)
+    ap.add_argument("--run", action="store_true",
+                    help="really run the tool call's command (the demo agent)")
     a = ap.parse_args()
     log = Log(a.transcript)
     c = Conn(a, log, 1)
@@ -194,6 +196,10 @@ def main():
     t = log.t0
     log.put(ev="exec", argv=["/bin/sh", "-c", CMD], writes=["/tmp/asight-mock/ls.out"],
             cwd="/tmp/asight-mock")
+    if a.run:
+        os.makedirs("/tmp/asight-mock", exist_ok=True)
+        with open("/tmp/asight-mock/ls.out", "w") as out:
+            subprocess.run(["/bin/sh", "-c", CMD], stdout=out, cwd="/tmp/asight-mock")
     time.sleep(0.01)
     if a.newconn:
         c = Conn(a, log, 2)
