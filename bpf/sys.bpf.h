@@ -54,12 +54,22 @@
 #define NR_openat2 437
 #define NR_fchmodat2 452
 
+/*
+ * Arguments saved at sys_enter for sys_exit, one slot per thread.  Task
+ * local storage rather than a hash keyed by tid: it costs about 150 ns per
+ * syscall instead of about 400 (measured on the storm of tests/bench), has
+ * no capacity to overflow, and goes away with the task.  A slot is marked
+ * empty with nr = SYSARGS_EMPTY instead of being deleted, so the storage is
+ * allocated once per thread.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct sys_args);
 } sysargs SEC(".maps");
+
+#define SYSARGS_EMPTY ((__u64)-1)
 
 /* probe slot for a syscall number, or -1 when it is not recorded */
 static __always_inline int sys_probe(long nr)
@@ -105,8 +115,7 @@ static __always_inline int sys_is_sockio(long nr)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(asr_sys_enter, struct pt_regs *regs, long nr)
 {
-	struct sys_args a = {};
-	__u32 tid;
+	struct sys_args a = {}, *slot;
 	int p;
 
 	if (sys_is_sockio(nr) && (cfg_probes & ASR_PR_TLS))
@@ -130,8 +139,10 @@ int BPF_PROG(asr_sys_enter, struct pt_regs *regs, long nr)
 	}
 	if (nr == NR_mmap && (!(a.a[2] & PROT_EXEC_) || (int)a.a[4] < 0))
 		return 0;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&sysargs, &tid, &a, BPF_ANY);
+	slot = bpf_task_storage_get(&sysargs, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (slot)
+		*slot = a;
 	return 0;
 }
 
@@ -330,18 +341,16 @@ int BPF_PROG(asr_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = regs->orig_ax;
 	struct sys_args *a;
-	__u32 tid;
 	int p;
 
 	p = sys_probe(nr);
 	if (p < 0)
 		return 0;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	a = bpf_map_lookup_elem(&sysargs, &tid);
+	a = bpf_task_storage_get(&sysargs, bpf_get_current_task_btf(), 0, 0);
 	if (!a)
 		return 0;
 	if (a->nr != (__u64)nr) {
-		bpf_map_delete_elem(&sysargs, &tid);
+		a->nr = SYSARGS_EMPTY;
 		return 0;
 	}
 	if (p == ASR_P_WRITE)
@@ -352,7 +361,7 @@ int BPF_PROG(asr_sys_exit, struct pt_regs *regs, long ret)
 		net_rec(a, ret, p);
 	else
 		file_rec(a, ret, p);
-	bpf_map_delete_elem(&sysargs, &tid);
+	a->nr = SYSARGS_EMPTY;
 	return 0;
 }
 

@@ -18,7 +18,7 @@
 #
 # Nothing here passes or fails: the issue's Must/Goal is printed beside each
 # figure.  QUICK=1 takes about a minute (fewer, smaller rounds; bpftrace
-# and strace once), the full run about 5-8 minutes.
+# and strace once), the full run about 8 minutes.
 #
 # CPU accounting: "cpu" is the workload and its children (getrusage, the BPF
 # programs run in their context); "tracer CPU" is every thread of the
@@ -206,7 +206,8 @@ args_for() {
 }
 
 START=$(date +%s)
-say "bench_record: $ROUNDS interleaved rounds (bpftrace/strace: $PEER_ROUNDS), kernel $(uname -r), $(nproc) CPUs"
+say "bench_record: $ROUNDS interleaved rounds (bpftrace/strace: $PEER_ROUNDS)," \
+	"kernel $(uname -r), $(nproc) CPUs"
 say "  asrecord $("$A" --version 2>&1 | head -1), default ring size, zstd level 1, default snaplens"
 r=1
 while [ $r -le $ROUNDS ]; do
@@ -239,7 +240,8 @@ say "  throughput sweep done ($(($(date +%s) - START))s)"
 # run count and mean run time of each BPF program loaded for the run (the
 # ids above the highest one before it; stats add ~20 ns per run)
 progstat() {
-	before=$(bpftool prog show 2>/dev/null | awk -F: '/^[0-9]+:/ { m = $1 } END { print m + 0 }')
+	before=$(bpftool prog show 2>/dev/null |
+		awk -F: '/^[0-9]+:/ { m = $1 } END { print m + 0 }')
 	inner="\"$W\" storm $STORM_N 2; bpftool prog show >\"$T/progs.txt\""
 	rm -f "$T/progs.txt" "$T/cap.pcapng.zst"
 	sysctl -qw kernel.bpf_stats_enabled=1 || return 1

@@ -59,7 +59,8 @@ function epi(w,    n, r, a) {
 			a[++n] = v[w, "asrecord", r, "events"] / v[w, "asrecord", r, "iters"]
 	return n ? med(a, n) : 0
 }
-function workload(w, title,    E, r, n, t, k, a, ow, oc, rec, bpe, tc, tcp, rss, dr, nt, tl, uw, uc, evs, x, y) {
+function workload(w, title,    E, r, n, t, k, a, ow, oc, rec, bpe, tc, tcp, rss, dr,
+		  nt, tl, uw, uc, evs, x, y) {
 	E = epi(w)
 	n = 0
 	for (r = 1; r <= maxr; r++)
@@ -146,7 +147,8 @@ END {
 			pct(M["paced", "asrecord", "wall"])
 	throughput()
 }
-function throughput(    k, r, t, cpu, got, recd, d, g, mx, zero_ok, first_drop, nt, tl, n, a, e, any) {
+function throughput(    k, r, t, cpu, got, recd, d, g, mx, zero_ok, first_drop, nt, tl, n,
+		      a, e, any) {
 	n = 0
 	for (r = 1; r <= maxr; r++)
 		if (("rate", "none", r) in have)

@@ -65,7 +65,7 @@ static void die(const char *what)
 /* CPU of every thread of @pid in ns (schedstat), 0 when unreadable */
 static uint64_t proc_cpu_ns(pid_t pid)
 {
-	char path[64], line[128];
+	char path[64], line[320];
 	struct dirent *e;
 	uint64_t sum = 0;
 	DIR *d;
