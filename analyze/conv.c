@@ -47,6 +47,9 @@ void conv_free(struct conv_set *cs)
 	for (i = 0; i < cs->nconns; i++) {
 		http1_release(&cs->conns[i]->p[0]);
 		http1_release(&cs->conns[i]->p[1]);
+		if (cs->conns[i]->h2c) /* HTTP/2 */
+			h2_release(cs->conns[i]->h2c);
+		free(cs->conns[i]->h2c);
 		free(cs->conns[i]->q);
 		free(cs->conns[i]);
 	}
@@ -136,11 +139,22 @@ static void on_sse(void *ctx, const struct sse_event *e)
 	ce->truncated = e->truncated;
 }
 
+/* A response head joins its exchange (HTTP/1.x and HTTP/2 alike). */
+static void resp_head(struct conv_exchange *ex, struct http_msg *m)
+{
+	const char *ct = http_msg_header(m, "content-type");
+
+	ex->resp = m;
+	if (ct && strcasestr(ct, "text/event-stream")) {
+		ex->is_sse = 1;
+		sse_init(&ex->sse, on_sse, ex);
+	}
+}
+
 static void on_head(void *ctx, struct http_msg *m)
 {
 	struct conv_conn *cc = ctx;
 	struct conv_exchange *ex, **slot;
-	const char *ct;
 
 	if (m->is_req) {
 		ex = ex_new(cc);
@@ -159,12 +173,7 @@ static void on_head(void *ctx, struct http_msg *m)
 	} else if (!(ex = ex_new(cc))) {
 		return;
 	}
-	ex->resp = m;
-	ct = http_msg_header(m, "content-type");
-	if (ct && strcasestr(ct, "text/event-stream")) {
-		ex->is_sse = 1;
-		sse_init(&ex->sse, on_sse, ex);
-	}
+	resp_head(ex, m);
 }
 
 static struct conv_exchange *find_resp(struct conv_set *cs, const struct http_msg *m)
@@ -241,6 +250,96 @@ static const struct http1_ops conv_h1_ops = {
 	.no_body = no_body,
 };
 
+/* ---- HTTP/2 (http2.h): one exchange per stream; ctx is the conv_conn ---- */
+
+static void h2_head(void *ctx, struct h2_stream *s, struct http_msg *m)
+{
+	struct conv_exchange *ex = s->user;
+
+	if (!ex && !(ex = ex_new(ctx)))
+		return; /* out of memory: h2_done frees the message */
+	s->user = ex;
+	ex->h2_stream = s->id;
+	if (m->is_req)
+		ex->req = m;
+	else
+		resp_head(ex, m);
+}
+
+static void h2_body(void *ctx, struct h2_stream *s, struct http_msg *m, uint64_t ts,
+		    const uint8_t *p, size_t n)
+{
+	struct conv_exchange *ex = s->user;
+
+	(void)ctx;
+	if (ex && !m->is_req && ex->is_sse)
+		sse_feed(&ex->sse, ts, p, n);
+}
+
+static void h2_done(void *ctx, struct h2_stream *s, struct http_msg *m)
+{
+	(void)ctx;
+	if (!s->user)
+		http_msg_free(m); /* head failed to find a home: nobody owns it */
+}
+
+static void h2_close(void *ctx, struct h2_stream *s)
+{
+	struct conv_conn *cc = ctx;
+	struct conv_exchange *ex = s->user;
+
+	if (!ex)
+		return;
+	ex->grpc = s->grpc;
+	ex->grpc_msgs[0] = s->grpc_msgs[0];
+	ex->grpc_msgs[1] = s->grpc_msgs[1];
+	ex_finish(cc->cs, ex);
+}
+
+/* A connection error that failed no message still shows, as an exchange. */
+static void h2_conn_error(void *ctx, int side, const char *why, size_t nfailed)
+{
+	struct conv_conn *cc = ctx;
+	struct http_msg *m;
+	struct conv_exchange *ex;
+
+	if (nfailed || !(m = calloc(1, sizeof(*m))))
+		return;
+	m->is_req = side == H2_CLIENT;
+	m->version = au_strdup("HTTP/2");
+	m->error = au_strdup(why);
+	m->t_first = m->t_head = m->t_end = cc->sc->t_last;
+	ex = ex_new(cc);
+	if (!ex) {
+		http_msg_free(m);
+		return;
+	}
+	if (m->is_req)
+		ex->req = m;
+	else
+		ex->resp = m;
+	ex_finish(cc->cs, ex);
+}
+
+static const struct h2_ops conv_h2_ops = {
+	.head = h2_head,
+	.body = h2_body,
+	.done = h2_done,
+	.close = h2_close,
+	.conn_error = h2_conn_error,
+};
+
+static void h2_start(struct conv_conn *cc, int client_dir)
+{
+	cc->h2 = 1;
+	cc->h2_cdir = client_dir;
+	cc->h2c = malloc(sizeof(*cc->h2c));
+	if (cc->h2c && h2_init(cc->h2c, &conv_h2_ops, cc)) {
+		free(cc->h2c);
+		cc->h2c = NULL;
+	}
+}
+
 /* ---- stream callbacks; ctx is the conv_set ---- */
 
 static void s_open(void *ctx, struct stream_conn *c)
@@ -274,8 +373,9 @@ static void set_role(struct conv_conn *cc, int dir, const uint8_t *p, size_t n)
 {
 	int client;
 
-	if (n >= 14 && !memcmp(p, "PRI * HTTP/2.0", 14)) {
-		cc->h2 = 1;
+	/* HTTP/2: the preface, or the start of it when the write was split */
+	if (n >= 3 && !memcmp(p, H2_PREFACE, n < H2_PREFACE_LEN ? n : H2_PREFACE_LEN)) {
+		h2_start(cc, dir);
 		return;
 	}
 	if (starts_request(p, n))
@@ -294,10 +394,15 @@ static void s_data(void *ctx, struct stream_conn *c, int dir, uint64_t ts, const
 {
 	struct conv_conn *cc = c->user;
 
-	if (!cc || cc->h2)
+	if (!cc)
 		return;
-	if (!cc->role)
+	if (!cc->role && !cc->h2)
 		set_role(cc, dir, p, n);
+	if (cc->h2) {
+		if (cc->h2c)
+			h2_feed(cc->h2c, dir == cc->h2_cdir ? H2_CLIENT : H2_SERVER, ts, p, n);
+		return;
+	}
 	if (cc->role)
 		http1_feed(&cc->p[dir], ts, p, n);
 }
@@ -306,7 +411,9 @@ static void s_gap(void *ctx, struct stream_conn *c, int dir, uint64_t ts, uint64
 {
 	struct conv_conn *cc = c->user;
 
-	if (cc && cc->role)
+	if (cc && cc->h2c)
+		h2_gap(cc->h2c, dir == cc->h2_cdir ? H2_CLIENT : H2_SERVER, ts, missing);
+	else if (cc && cc->role)
 		http1_gap(&cc->p[dir], ts, missing);
 }
 
@@ -329,6 +436,8 @@ void conv_finish(struct conv_set *cs)
 		struct conv_conn *cc = cs->conns[i];
 		int req = cc->role == 2 ? 1 : 0;
 
+		if (cc->h2c)
+			h2_eof(cc->h2c, cc->sc->t_last);
 		if (!cc->role)
 			continue;
 		http1_eof(&cc->p[req], cc->sc->t_last);

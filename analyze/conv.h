@@ -14,7 +14,8 @@
  * (or when it failed or the stream ended); the exchange stays owned by cs.
  * Which side is the client is decided by which direction starts with a
  * request line, so a traced server works too.  An HTTP/2 connection
- * preface marks the connection "h2" (frames are not decoded here).
+ * preface marks the connection "h2": its streams are decoded by http2.h
+ * and become exchanges the same way (in order of their request HEADERS).
  */
 #ifndef AS_ANALYZE_CONV_H
 #define AS_ANALYZE_CONV_H
@@ -23,6 +24,7 @@
 #include <stdint.h>
 
 #include "analyze/http1.h"
+#include "analyze/http2.h"
 #include "analyze/sse.h"
 #include "analyze/stream.h"
 
@@ -46,6 +48,9 @@ struct conv_exchange {
 	struct sse_parser sse;
 	int done;
 	void *user;                  /* the consumer's (e.g. the LLM call) */
+	uint32_t h2_stream;          /* HTTP/2 stream id, 0 for HTTP/1.x */
+	int grpc;                    /* HTTP/2 content-type application/grpc */
+	uint64_t grpc_msgs[2];       /* gRPC messages in the request, response */
 };
 
 struct conv_conn {
@@ -53,6 +58,8 @@ struct conv_conn {
 	struct http1_parser p[2];    /* by stream direction */
 	int role;                    /* 0 unknown, 1 client (write = requests), 2 server */
 	int h2;
+	struct h2_conn *h2c;         /* HTTP/2 decoder, when h2 */
+	int h2_cdir;                 /* stream direction the client writes */
 	struct conv_exchange **q;    /* exchanges waiting for a response, oldest first */
 	size_t nq, cq;
 	struct conv_set *cs;
