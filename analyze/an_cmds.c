@@ -72,7 +72,7 @@ int an_opts_parse(struct an_opts *o, int argc, char **argv, const char *usage)
 }
 
 /* The shipped pricing table: $ASIGHT_PRICING, else next to the program. */
-static const char *default_pricing(char *buf, size_t size)
+const char *an_pricing_default(char *buf, size_t size)
 {
 	static const char *const rel[] = { "/../share/asight/pricing.tsv",
 					   "/../analyze/pricing.tsv",
@@ -139,7 +139,7 @@ struct model *an_load(const struct an_opts *o)
 	int rc;
 
 	model_opts_init(&mo);
-	mo.pricing = o->pricing ? o->pricing : default_pricing(buf, sizeof(buf));
+	mo.pricing = o->pricing ? o->pricing : an_pricing_default(buf, sizeof(buf));
 	if (want_progress(o)) {
 		mo.progress = show_progress;
 		mo.progress_ctx = (void *)o->verb;

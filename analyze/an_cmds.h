@@ -21,4 +21,11 @@ int an_cmd_conversations(int argc, char **argv);
 int an_cmd_explain(int argc, char **argv);
 int an_cmd_export(int argc, char **argv);
 
+/*
+ * Path of the default pricing table: $ASIGHT_PRICING, else pricing.tsv in
+ * share/asight or analyze/ next to the running program; written into @buf
+ * when found there.  NULL when there is none.
+ */
+const char *an_pricing_default(char *buf, size_t size);
+
 #endif

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyze/an_cmds.h"
 #include "analyze/causal.h"
 #include "analyze/db.h"
 #include "analyze/model.h"
@@ -94,33 +95,6 @@ int tui_build_fresh(const char *db, const char *const *paths, size_t n)
 	sqlite3_close(d);
 	free(want);
 	return fresh;
-}
-
-static const char *default_pricing(char *buf, size_t size)
-{
-	static const char *const rel[] = { "/../share/asight/pricing.tsv", "/../analyze/pricing.tsv",
-					   "/../../analyze/pricing.tsv" };
-	const char *env = getenv("ASIGHT_PRICING");
-	char exe[PATH_MAX], *slash;
-	ssize_t k;
-	size_t i;
-
-	if (env && *env)
-		return env;
-	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (k <= 0)
-		return NULL;
-	exe[k] = 0;
-	slash = strrchr(exe, '/');
-	if (!slash)
-		return NULL;
-	*slash = 0;
-	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		snprintf(buf, size, "%s%s", exe, rel[i]);
-		if (!access(buf, R_OK))
-			return buf;
-	}
-	return NULL;
 }
 
 struct job {
@@ -250,7 +224,7 @@ int tui_build_run(const char *const *paths, size_t n, const char *db,
 
 	model_opts_init(&j.mo);
 	j.mo.keep_tls = 1;
-	j.mo.pricing = o && o->pricing ? o->pricing : default_pricing(pbuf, sizeof(pbuf));
+	j.mo.pricing = o && o->pricing ? o->pricing : an_pricing_default(pbuf, sizeof(pbuf));
 	if (build_model(&j, progress, ctx)) {
 		cap_strerror(&j.err, msg, msg_size);
 		return j.rc < 0 ? j.rc : -EIO;
