@@ -16,6 +16,8 @@
 #ifndef AS_ANALYZE_AN_CMDS_H
 #define AS_ANALYZE_AN_CMDS_H
 
+#include <stddef.h>
+
 int an_cmd_tree(int argc, char **argv);
 int an_cmd_conversations(int argc, char **argv);
 int an_cmd_explain(int argc, char **argv);
