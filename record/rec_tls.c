@@ -21,6 +21,7 @@
 #include "format/cap_record.h"
 #include "bpf/probe.h"
 #include "rec_bpf.h"
+#include "rec_tlsfast.h"
 
 struct tls_func {
 	const char *name;
@@ -98,10 +99,42 @@ static int seen_add(struct rec_tls *t, uint32_t dev, uint64_t ino)
 	return 1;
 }
 
+/* indexes into funcs[] */
+enum { F_SSL_WRITE, F_SSL_READ, F_SSL_WRITE_EX, F_SSL_READ_EX };
+
 struct elf_info {
 	uint64_t off[NFUNCS]; /* file offset, 0 = absent */
 	char build_id[41];
+	int has_write_ex2;    /* OpenSSL >= 3.2: internal signatures differ */
+	uint64_t fast_write;  /* rec_tlsfast: ssl_write_internal, 0 = not found */
+	uint64_t fast_read;   /* ssl_read_internal */
+	uint64_t *named;      /* offsets of every named function (rec_tlsfast) */
+	size_t nnamed, capnamed;
 };
+
+static void note_named(struct elf_info *info, uint64_t off)
+{
+	if (info->nnamed == info->capnamed) {
+		size_t cap = info->capnamed ? info->capnamed * 2 : 1024;
+		uint64_t *p = realloc(info->named, cap * sizeof(*p));
+
+		if (!p)
+			return;
+		info->named = p;
+		info->capnamed = cap;
+	}
+	info->named[info->nnamed++] = off;
+}
+
+static int is_named(void *ctx, uint64_t off)
+{
+	const struct elf_info *info = ctx;
+
+	for (size_t i = 0; i < info->nnamed; i++)
+		if (info->named[i] == off)
+			return 1;
+	return 0;
+}
 
 /* vaddr -> file offset through the executable PT_LOAD segment holding it */
 static uint64_t vaddr_to_off(Elf *e, uint64_t va)
@@ -136,8 +169,17 @@ static void scan_symbols(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_i
 		    GELF_ST_TYPE(s.st_info) != STT_FUNC)
 			continue;
 		name = elf_strptr(e, sh->sh_link, s.st_name);
-		if (!name || (name[0] != 'S' && name[0] != 'g' && name[0] != 'P'))
+		if (!name)
 			continue;
+		note_named(info, vaddr_to_off(e, s.st_value));
+		if (!strcmp(name, "ssl_write_internal"))
+			info->fast_write = vaddr_to_off(e, s.st_value);
+		else if (!strcmp(name, "ssl_read_internal"))
+			info->fast_read = vaddr_to_off(e, s.st_value);
+		if (name[0] != 'S' && name[0] != 'g' && name[0] != 'P')
+			continue;
+		if (!strcmp(name, "SSL_write_ex2"))
+			info->has_write_ex2 = 1;
 		for (k = 0; k < NFUNCS; k++)
 			if (!info->off[k] && !strcmp(name, funcs[k].name))
 				info->off[k] = vaddr_to_off(e, s.st_value);
@@ -191,6 +233,18 @@ static int elf_examine(const char *path, struct elf_info *info)
 			read_build_id(scn, info);
 	}
 	elf_end(e);
+	if (info->has_write_ex2 || getenv("ASIGHT_TLS_NO_FAST")) {
+		info->fast_write = info->fast_read = 0;
+	} else {
+		info->fast_write = rec_tlsfast_callee(fd, info->off[F_SSL_WRITE],
+						      info->off[F_SSL_WRITE_EX], info->fast_write,
+						      is_named, info);
+		info->fast_read = rec_tlsfast_callee(fd, info->off[F_SSL_READ],
+						     info->off[F_SSL_READ_EX], info->fast_read,
+						     is_named, info);
+	}
+	free(info->named);
+	info->named = NULL;
 	close(fd);
 	for (k = 0; k < NFUNCS; k++)
 		found += info->off[k] != 0;
@@ -206,24 +260,25 @@ static uint64_t mono_ns(void)
 }
 
 static void emit_target(struct rec_tls *t, const char *path, const struct elf_info *info,
-			size_t k, uint32_t pid, int rc)
+			const struct tls_func *fn, uint64_t off, const char *method, uint32_t pid,
+			int rc)
 {
 	struct cap_rec_hdr h = { 0 };
 	struct cap_buf kv = { 0 }, rec = { 0 };
 	char num[32];
 
-	snprintf(num, sizeof(num), "0x%" PRIx64, info->off[k]);
+	snprintf(num, sizeof(num), "0x%" PRIx64, off);
 	cap_meta_put(&kv, "path", path);
 	cap_meta_put(&kv, "build_id", info->build_id);
-	cap_meta_put(&kv, "symbol", funcs[k].name);
+	cap_meta_put(&kv, "symbol", fn->name);
 	cap_meta_put(&kv, "offset", num);
-	cap_meta_put(&kv, "kind", funcs[k].kind);
-	cap_meta_put(&kv, "method", "symbol");
+	cap_meta_put(&kv, "kind", fn->kind);
+	cap_meta_put(&kv, "method", method);
 	snprintf(num, sizeof(num), "%u", pid);
 	cap_meta_put(&kv, "pid", num);
 	snprintf(num, sizeof(num), "%u", t->index);
 	cap_meta_put(&kv, "index", num);
-	snprintf(num, sizeof(num), "%u", (unsigned)ASR_CK_FUNC(funcs[k].cookie));
+	snprintf(num, sizeof(num), "%u", (unsigned)ASR_CK_FUNC(fn->cookie));
 	cap_meta_put(&kv, "func", num);
 	cap_meta_put(&kv, "attached", rc ? strerror(-rc) : "yes");
 	h.type = CAP_REC_TARGET;
@@ -237,6 +292,30 @@ static void emit_target(struct rec_tls *t, const char *path, const struct elf_in
 	cap_buf_release(&rec);
 }
 
+/* Attach entry and return probes for one function; emit its target record. */
+static int attach_one(struct rec_tls *t, const char *path, const struct elf_info *info,
+		      const struct tls_func *fn, uint64_t off, const char *method, uint32_t pid)
+{
+	uint64_t ck = fn->cookie | (uint64_t)(t->index & 0xffff) << 16;
+	int rc = rec_bpf_uprobe(t->bpf, path, off, 0, ck);
+
+	if (!rc)
+		rc = rec_bpf_uprobe(t->bpf, path, off, 1, ck);
+	if (rc)
+		t->failed++;
+	else
+		t->attached++;
+	emit_target(t, path, info, fn, off, method, pid, rc);
+	t->index++;
+	return 1;
+}
+
+/* the internal functions have the *_ex signature (see rec_tlsfast.h) */
+static const struct tls_func fast_write = { "ssl_write_internal", "openssl",
+					    ASR_TLS_SSL_WRITE_EX | ASR_CK_EX };
+static const struct tls_func fast_read = { "ssl_read_internal", "openssl",
+					   ASR_TLS_SSL_READ_EX | ASR_CK_READ | ASR_CK_EX };
+
 /* Examine @path (known as dev/ino, seen in @pid) and attach what it defines. */
 static int examine(struct rec_tls *t, const char *path, uint32_t dev, uint64_t ino, uint32_t pid)
 {
@@ -248,22 +327,21 @@ static int examine(struct rec_tls *t, const char *path, uint32_t dev, uint64_t i
 		return 0;
 	if (elf_examine(path, &info) <= 0)
 		return 0;
+	if (info.fast_write)
+		n += attach_one(t, path, &info, &fast_write, info.fast_write,
+				"call-target of SSL_write and SSL_write_ex", pid);
+	if (info.fast_read)
+		n += attach_one(t, path, &info, &fast_read, info.fast_read,
+				"call-target of SSL_read and SSL_read_ex", pid);
 	for (k = 0; k < NFUNCS; k++) {
-		uint64_t ck = funcs[k].cookie | (uint64_t)(t->index & 0xffff) << 16;
-		int rc;
-
 		if (!info.off[k])
 			continue;
-		rc = rec_bpf_uprobe(t->bpf, path, info.off[k], 0, ck);
-		if (!rc)
-			rc = rec_bpf_uprobe(t->bpf, path, info.off[k], 1, ck);
-		if (rc)
-			t->failed++;
-		else
-			t->attached++;
-		emit_target(t, path, &info, k, pid, rc);
-		t->index++;
-		n++;
+		/* covered by the internal function: probing both doubles records */
+		if (info.fast_write && (k == F_SSL_WRITE || k == F_SSL_WRITE_EX))
+			continue;
+		if (info.fast_read && (k == F_SSL_READ || k == F_SSL_READ_EX))
+			continue;
+		n += attach_one(t, path, &info, &funcs[k], info.off[k], "symbol", pid);
 	}
 	return n;
 }
