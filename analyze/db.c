@@ -19,7 +19,21 @@
 #include "analyze/export_jsonl.h"
 #include "analyze/redact.h"
 
+/* Redacted text by content: prompts, system prompts, bodies and targets
+ * repeat across calls, and redaction (which parses JSON) costs more than
+ * a hash and a compare.  Direct-mapped, inputs up to RC_MAX bytes, so at
+ * most RC_SLOTS * 2 * RC_MAX bytes are held. */
+#define RC_SLOTS 128
+#define RC_MAX (64u * 1024u)
+
+struct rc_slot {
+	uint64_t h;
+	size_t n;
+	char *in, *out;
+};
+
 struct dbw {
+	struct rc_slot rc[RC_SLOTS];
 	sqlite3 *db;
 	const struct model *m;
 	const struct causal *cz;
@@ -36,16 +50,79 @@ static int fail(struct dbw *w, const char *what)
 	return -EIO;
 }
 
+#define RUN_MAX_COLS 40
+
+static uint64_t rc_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* The redacted form of @s, or NULL when it is unchanged or on ENOMEM.  The
+ * result stays valid until the next call; what it replaces in the cache
+ * goes to @owned, freed after the current row is stepped. */
+static const char *rc_redact(struct dbw *w, const char *s, char **owned, int *nowned)
+{
+	size_t n = strlen(s);
+	uint64_t h;
+	struct rc_slot *e;
+	char *out;
+
+	if (n > RC_MAX) {
+		out = redact_str(s);
+		if (out)
+			owned[(*nowned)++] = out;
+		return out;
+	}
+	h = rc_hash(s, n);
+	e = &w->rc[h % RC_SLOTS];
+	if (e->in && e->h == h && e->n == n && !memcmp(e->in, s, n))
+		return e->out;
+	out = redact_str(s);
+	if (!out)
+		return NULL;
+	if (e->in) {
+		/* the old text may be bound to an earlier column of this row */
+		free(e->in);
+		owned[(*nowned)++] = e->out;
+	}
+	e->h = h;
+	e->n = n;
+	e->in = au_strndup(s, n);
+	e->out = out;
+	if (!e->in) {
+		e->out = NULL;
+		owned[(*nowned)++] = out;
+	}
+	return out;
+}
+
+static void rc_free(struct dbw *w)
+{
+	size_t i;
+
+	for (i = 0; i < RC_SLOTS; i++) {
+		free(w->rc[i].in);
+		free(w->rc[i].out);
+	}
+}
+
 /* Bind a list of values: 'i' int64, 'd' double, 's' text (NULL ok),
  * 'r' text to redact, 'n' null. */
 static int run(struct dbw *w, sqlite3_stmt *st, const char *types, ...)
 {
+	char *owned[2 * RUN_MAX_COLS];
+	int i, rc, nowned = 0;
 	va_list ap;
-	int i, rc;
 
-	sqlite3_reset(st);
+	/* text is bound SQLITE_STATIC: the callers' strings outlive the step,
+	 * and the reset below drops every reference before they are freed */
 	va_start(ap, types);
-	for (i = 0; types[i]; i++) {
+	for (i = 0; types[i] && i < RUN_MAX_COLS; i++) {
 		int k = i + 1;
 
 		switch (types[i]) {
@@ -74,20 +151,19 @@ static int run(struct dbw *w, sqlite3_stmt *st, const char *types, ...)
 			const char *s = va_arg(ap, const char *);
 
 			if (s)
-				sqlite3_bind_text(st, k, s, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, k, s, -1, SQLITE_STATIC);
 			else
 				sqlite3_bind_null(st, k);
 			break;
 		}
 		case 'r': {
 			const char *s = va_arg(ap, const char *);
-			char *r = s && w->redact ? redact_str(s) : NULL;
+			const char *r = s && w->redact ? rc_redact(w, s, owned, &nowned) : NULL;
 
 			if (s)
-				sqlite3_bind_text(st, k, r ? r : s, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, k, r ? r : s, -1, SQLITE_STATIC);
 			else
 				sqlite3_bind_null(st, k);
-			free(r);
 			break;
 		}
 		default:
@@ -96,7 +172,11 @@ static int run(struct dbw *w, sqlite3_stmt *st, const char *types, ...)
 	}
 	va_end(ap);
 	rc = sqlite3_step(st);
-	return rc == SQLITE_DONE ? 0 : fail(w, "insert");
+	rc = rc == SQLITE_DONE ? 0 : fail(w, "insert");
+	sqlite3_reset(st);
+	while (nowned)
+		free(owned[--nowned]);
+	return rc;
 }
 
 static sqlite3_stmt *prep(struct dbw *w, const char *sql)
@@ -165,8 +245,8 @@ static int put_io(struct dbw *w)
 
 		rc = run(w, f, "iiiisiisssiii", (int64_t)i + 1, (int64_t)x->ts,
 			 (int64_t)x->proc->id, (int64_t)x->tid, exj_file_op(x->type),
-			 (int64_t)x->ret, (int64_t)x->fd, x->path, x->path2, x->abs, (int64_t)x->flags, (int64_t)x->mode,
-			 (int64_t)x->count);
+			 (int64_t)x->ret, (int64_t)x->fd, x->path, x->path2, x->abs,
+			 (int64_t)x->flags, (int64_t)x->mode, (int64_t)x->count);
 	}
 	for (i = 0; !rc && i < m->nnets; i++, w->cnt->connections++) {
 		const struct model_net *x = &m->nets[i];
@@ -212,7 +292,79 @@ static int put_tls(struct dbw *w)
 	return rc;
 }
 
-static char *headers_json(const struct http_msg *h, int redact)
+/* 0 when @s is printable ASCII needing no JSON escape, else -1: then
+ * jansson writes the whole array, as the database has always had it. */
+static int plain_json(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"' ||
+		    *s == '\\')
+			return -1;
+	return 0;
+}
+
+/* Append ["name","value"] to the array in *buf; -1 when jansson must. */
+static int hj_add(char **buf, size_t *len, size_t *cap, const char *name, const char *v)
+{
+	size_t nn = strlen(name), nv = strlen(v), need = *len + nn + nv + 10;
+	char *o;
+
+	if (plain_json(name) || plain_json(v))
+		return -1;
+	if (need > *cap) {
+		size_t nc = *cap * 2 > need ? *cap * 2 : need;
+		char *p = realloc(*buf, nc);
+
+		if (!p)
+			return -1;
+		*buf = p;
+		*cap = nc;
+	}
+	o = *buf + *len;
+	if (*len > 1)
+		*o++ = ',';
+	*o++ = '[';
+	*o++ = '"';
+	memcpy(o, name, nn);
+	o += nn;
+	memcpy(o, "\",\"", 3);
+	o += 3;
+	memcpy(o, v, nv);
+	o += nv;
+	*o++ = '"';
+	*o++ = ']';
+	*len = (size_t)(o - *buf);
+	return 0;
+}
+
+/* The common case, printable ASCII headers, written directly: jansson's
+ * compact dump costs more than the insert.  NULL: use headers_json_j(). */
+static char *headers_json_fast(const struct http_msg *h, int redact)
+{
+	size_t i, len = 1, cap = 256;
+	char *buf = malloc(cap);
+	int bad = !buf;
+
+	if (buf)
+		buf[0] = '[';
+	for (i = 0; !bad && h && i < h->nhdrs; i++) {
+		const char *name = h->hdrs[i].name, *value = h->hdrs[i].value;
+		char *v = redact ? redact_header(name, value) : NULL;
+
+		bad = (redact && !v) || !name || !value ||
+		      hj_add(&buf, &len, &cap, name, redact ? v : value);
+		free(v);
+	}
+	if (bad || len + 2 > cap) {
+		free(buf);
+		return NULL;
+	}
+	buf[len++] = ']';
+	buf[len] = 0;
+	return buf;
+}
+
+static char *headers_json_j(const struct http_msg *h, int redact)
 {
 	json_t *a = json_array();
 	char *s;
@@ -230,6 +382,13 @@ static char *headers_json(const struct http_msg *h, int redact)
 	s = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
 	return s;
+}
+
+static char *headers_json(const struct http_msg *h, int redact)
+{
+	char *s = headers_json_fast(h, redact);
+
+	return s ? s : headers_json_j(h, redact);
 }
 
 static char *body_text(const struct http_msg *h)
@@ -394,54 +553,82 @@ static int exec_sql(struct dbw *w, const char *sql)
 	return -EIO;
 }
 
+/* Fill the database; the caller owns w->db. */
+static int fill(struct dbw *w)
+{
+	int rc, part;
+
+	/* a fresh private file nobody reads until the rename: no journal, no
+	 * fsync, one transaction; larger pages and a 16 MiB cache cut the page
+	 * writes of the bulk insert and of the index builds at the end */
+	rc = exec_sql(w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+		      "PRAGMA locking_mode=EXCLUSIVE; PRAGMA page_size=8192; "
+		      "PRAGMA cache_size=-16384; BEGIN;");
+	for (part = 0; !rc && db_schema_sql(part); part++)
+		if (part != 1) /* indexes after the data: faster inserts */
+			rc = exec_sql(w, db_schema_sql(part));
+	if (!rc)
+		rc = put_meta(w);
+	if (!rc)
+		rc = put_procs(w);
+	if (!rc)
+		rc = put_io(w);
+	if (!rc)
+		rc = put_tls(w);
+	if (!rc)
+		rc = put_http(w);
+	if (!rc)
+		rc = put_llm(w);
+	if (!rc)
+		rc = put_effects(w);
+	if (!rc)
+		rc = exec_sql(w, db_schema_sql(1));
+	if (!rc)
+		rc = exec_sql(w, "COMMIT;");
+	return rc;
+}
+
 int db_write(const struct model *m, const struct causal *cz, const char *path,
 	     const struct db_opts *o, struct db_counts *cnt, char *msg, size_t msg_size)
 {
 	struct dbw w = { .m = m, .cz = cz, .redact = o ? o->redact : 1, .cnt = cnt,
 			 .msg = msg, .msg_size = msg_size };
-	int rc = 0, part;
+	char *part = au_fmt("%s.part", path);
+	int rc = 0;
 
 	memset(cnt, 0, sizeof(*cnt));
-	if (unlink(path) && errno != ENOENT) {
-		snprintf(msg, msg_size, "cannot replace: %s", strerror(errno));
-		return -errno;
+	if (!part)
+		return -ENOMEM;
+	/* built beside the target and renamed over it when complete: a reader
+	 * never sees half a database, and a failed export keeps the old one */
+	if (unlink(part) && errno != ENOENT) {
+		rc = -errno;
+		snprintf(msg, msg_size, "cannot replace '%s': %s", part, strerror(errno));
+		free(part);
+		return rc;
 	}
 	/* the export holds prompts and file names: as private as the capture */
-	close(open(path, O_CREAT | O_WRONLY | O_EXCL, 0600));
-	if (sqlite3_open_v2(path, &w.db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) {
+	close(open(part, O_CREAT | O_WRONLY | O_EXCL, 0600));
+	if (sqlite3_open_v2(part, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL)) {
 		rc = fail(&w, "open");
 		sqlite3_close(w.db);
+		unlink(part);
+		free(part);
 		return rc;
 	}
 	w.tool_pk_base = calloc(m->ncalls + 1, sizeof(*w.tool_pk_base));
-	if (!w.tool_pk_base)
-		rc = -ENOMEM;
-	if (!rc)
-		rc = exec_sql(&w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;");
-	for (part = 0; !rc && db_schema_sql(part); part++)
-		if (part != 1) /* indexes after the data: faster inserts */
-			rc = exec_sql(&w, db_schema_sql(part));
-	if (!rc)
-		rc = put_meta(&w);
-	if (!rc)
-		rc = put_procs(&w);
-	if (!rc)
-		rc = put_io(&w);
-	if (!rc)
-		rc = put_tls(&w);
-	if (!rc)
-		rc = put_http(&w);
-	if (!rc)
-		rc = put_llm(&w);
-	if (!rc)
-		rc = put_effects(&w);
-	if (!rc)
-		rc = exec_sql(&w, db_schema_sql(1));
-	if (!rc)
-		rc = exec_sql(&w, "COMMIT;");
+	rc = w.tool_pk_base ? fill(&w) : -ENOMEM;
 	free(w.tool_pk_base);
+	rc_free(&w);
 	if (sqlite3_close(w.db) != SQLITE_OK && !rc)
 		rc = -EIO;
+	if (!rc && rename(part, path)) {
+		rc = -errno;
+		snprintf(msg, msg_size, "cannot rename '%s': %s", part, strerror(errno));
+	}
+	if (rc)
+		unlink(part);
+	free(part);
 	return rc;
 }

@@ -127,12 +127,13 @@ static void fd_set_path(struct model *m, const struct tree_proc *p, int32_t fd, 
 	au_map_put(&m->fds, k, s ? s : closed_fd);
 }
 
-static char *resolve(struct model *m, const struct tree_proc *p, int32_t dirfd, const char *path)
+/* The absolute form of @path: @path itself when already absolute. */
+static char *resolve(struct model *m, const struct tree_proc *p, int32_t dirfd, char *path)
 {
 	if (!path || !*path)
 		return NULL;
 	if (path[0] == '/')
-		return au_strdup(path);
+		return path;
 	if (dirfd == AT_FDCWD_ || dirfd == -1)
 		return join_path(p->cwd, path);
 	return join_path(fd_path(m, p, dirfd), path);
@@ -161,8 +162,11 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 	case CAP_REC_WRITE:
 	case CAP_REC_READ:
 	case CAP_REC_CLOSE:
-		f->path = au_strdup(fd_path(m, p, cf.fd));
-		f->abs = au_strdup(f->path);
+		/* the OPEN row owns the fd's path and lives as long as the model:
+		 * one string for every read and write instead of two copies each */
+		f->path = (char *)fd_path(m, p, cf.fd);
+		f->abs = f->path;
+		f->borrowed = 1;
 		if (rec->hdr.type == CAP_REC_CLOSE && cf.ret == 0)
 			fd_set_path(m, p, cf.fd, NULL);
 		return 0;
@@ -439,9 +443,14 @@ void model_free(struct model *m)
 	for (i = 0; i < m->ncalls; i++)
 		llm_call_free(m->calls[i]);
 	for (i = 0; i < m->nfiles; i++) {
-		free(m->files[i].path);
-		free(m->files[i].path2);
-		free(m->files[i].abs);
+		struct model_file *f = &m->files[i];
+
+		if (!f->borrowed) {
+			if (f->abs != f->path)
+				free(f->abs);
+			free(f->path);
+		}
+		free(f->path2);
 	}
 	for (i = 0; i < m->nwarnings; i++)
 		free(m->warnings[i]);

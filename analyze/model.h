@@ -38,7 +38,9 @@ struct model_file {
 	uint64_t count;
 	char *path;            /* as passed (or the fd's path for read/write/close) */
 	char *path2;           /* rename target */
-	char *abs;             /* absolute when it could be resolved, else NULL */
+	char *abs;             /* absolute when it could be resolved, else NULL;
+				* may be the same string as path */
+	uint8_t borrowed;      /* path and abs belong to the OPEN row of the fd */
 };
 
 struct model_net {
