@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "format/cap_buf.h"
+#include "format/cap_cursor.h"
 #include "format/cap_writer.h"
 #include "bpf/probe.h"
 #include "rec_bpf.h"
@@ -269,10 +270,11 @@ static int rotate(struct rec_writer *rw)
 
 static int write_record(struct rec_writer *rw, const void *rec, uint32_t len)
 {
-	const struct cap_rec_hdr *h = rec;
 	int rc;
 
-	if (h->type == CAP_REC_TARGET) {
+	/* queue chunks pack records behind 4-byte lengths: read the type by
+	 * bytes, never through an (unaligned) struct pointer */
+	if (le16_get(rec) == CAP_REC_TARGET) {
 		if (cap_buf_append(&rw->targets, &len, sizeof(len)) ||
 		    cap_buf_append(&rw->targets, rec, len))
 			return werr(rw, -ENOMEM, "out of memory");
