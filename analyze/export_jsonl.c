@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyze/autil.h"
+#include "format/cap_reader.h"
 #include "analyze/redact.h"
 
 static json_t *jstr(const char *s, int redact)
@@ -40,22 +41,11 @@ static json_t *jtok(int64_t v)
 
 const char *exj_file_op(unsigned type)
 {
-	switch (type) {
-	case CAP_REC_OPEN: return "open";
-	case CAP_REC_WRITE: return "write";
-	case CAP_REC_UNLINK: return "unlink";
-	case CAP_REC_RENAME: return "rename";
-	case CAP_REC_MKDIR: return "mkdir";
-	case CAP_REC_CHMOD: return "chmod";
-	case CAP_REC_TRUNCATE: return "truncate";
-	case CAP_REC_READ: return "read";
-	case CAP_REC_CLOSE: return "close";
-	case CAP_REC_CONNECT: return "connect";
-	case CAP_REC_ACCEPT: return "accept";
-	case CAP_REC_BIND: return "bind";
-	case CAP_REC_LISTEN: return "listen";
-	default: return "?";
-	}
+	/* the file and network operations are named as in the capture format */
+	if ((type >= CAP_REC_OPEN && type <= CAP_REC_READ) ||
+	    (type >= CAP_REC_CONNECT && type <= CAP_REC_CLOSE))
+		return cap_rec_type_name(type);
+	return "?";
 }
 
 static json_t *headers(const struct http_msg *h, int redact)
