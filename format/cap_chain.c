@@ -7,20 +7,20 @@
 
 #include <openssl/evp.h>
 
-struct cap_chain {
+struct cap_chain_ctx {
 	EVP_MD_CTX *ctx;
 	uint8_t prev[CAP_HASH_LEN];
 };
 
-static void chain_start(struct cap_chain *c)
+static void chain_start(struct cap_chain_ctx *c)
 {
 	EVP_DigestInit_ex(c->ctx, EVP_sha256(), NULL);
 	EVP_DigestUpdate(c->ctx, c->prev, CAP_HASH_LEN);
 }
 
-int cap_chain_new(struct cap_chain **out)
+int cap_chain_new(struct cap_chain_ctx **out)
 {
-	struct cap_chain *c = calloc(1, sizeof(*c));
+	struct cap_chain_ctx *c = calloc(1, sizeof(*c));
 
 	*out = NULL;
 	if (!c)
@@ -35,12 +35,12 @@ int cap_chain_new(struct cap_chain **out)
 	return 0;
 }
 
-void cap_chain_update(struct cap_chain *c, const void *p, size_t n)
+void cap_chain_update(struct cap_chain_ctx *c, const void *p, size_t n)
 {
 	EVP_DigestUpdate(c->ctx, p, n);
 }
 
-void cap_chain_next(struct cap_chain *c, uint8_t out[CAP_HASH_LEN])
+void cap_chain_next(struct cap_chain_ctx *c, uint8_t out[CAP_HASH_LEN])
 {
 	unsigned int len = CAP_HASH_LEN;
 
@@ -49,12 +49,18 @@ void cap_chain_next(struct cap_chain *c, uint8_t out[CAP_HASH_LEN])
 	chain_start(c);
 }
 
-const uint8_t *cap_chain_last(const struct cap_chain *c)
+void cap_chain_set(struct cap_chain_ctx *c, const uint8_t prev[CAP_HASH_LEN])
+{
+	memmove(c->prev, prev, CAP_HASH_LEN);
+	chain_start(c);
+}
+
+const uint8_t *cap_chain_last(const struct cap_chain_ctx *c)
 {
 	return c->prev;
 }
 
-void cap_chain_free(struct cap_chain *c)
+void cap_chain_free(struct cap_chain_ctx *c)
 {
 	if (!c)
 		return;

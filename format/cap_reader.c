@@ -32,10 +32,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "cap_block.h"
 #include "cap_buf.h"
+#include "cap_chain.h"
 #include "cap_cursor.h"
 #include "cap_merge.h"
 #include "cap_parse.h"
@@ -47,7 +47,7 @@
 #define WARN_MAX 1000
 #define MERGE_MAX_RECS (1u << 20) /* CAP_READ_TIME: emit early past these */
 #define MERGE_MAX_BYTES (256ull << 20)
-#define HASH_LEN 32
+#define HASH_LEN CAP_HASH_LEN
 #define MEM_NAME "(memory)"
 
 struct rfile {
@@ -71,8 +71,7 @@ struct cap_reader {
 	uint64_t lframe_no, lframe_off; /* plain pcapng: frames end at chain blocks */
 	struct cap_buf meta;
 	/* opts.verify */
-	EVP_MD_CTX *md;
-	uint8_t prev[HASH_LEN];
+	struct cap_chain_ctx *chain; /* opts.verify: the recomputed hash chain */
 	size_t hash_from;     /* out bytes before this are hashed */
 	uint64_t chain_no;    /* frame number the next chain block must carry */
 	int chain_sync;       /* adopt the next chain block's hash */
@@ -158,19 +157,14 @@ static int block_fail(struct cap_reader *r, int code, size_t at, const char *why
 
 /* ---- hash chain (opts.verify) ---- */
 
-static void chain_restart(struct cap_reader *r)
-{
-	EVP_DigestInit_ex(r->md, EVP_sha256(), NULL);
-	EVP_DigestUpdate(r->md, r->prev, HASH_LEN);
-}
-
 /* A new section starts at out[at]: H(-1) is 32 zero bytes. */
 static void chain_reset(struct cap_reader *r, size_t at)
 {
-	if (!r->md)
+	static const uint8_t zero[HASH_LEN];
+
+	if (!r->chain)
 		return;
-	memset(r->prev, 0, HASH_LEN);
-	chain_restart(r);
+	cap_chain_set(r->chain, zero);
 	r->hash_from = at;
 	r->chain_no = 0;
 	r->chain_sync = 0;
@@ -178,9 +172,9 @@ static void chain_reset(struct cap_reader *r, size_t at)
 
 static void hash_flush(struct cap_reader *r, size_t upto)
 {
-	if (!r->md || upto <= r->hash_from)
+	if (!r->chain || upto <= r->hash_from)
 		return;
-	EVP_DigestUpdate(r->md, r->out.p + r->hash_from, upto - r->hash_from);
+	cap_chain_update(r->chain, r->out.p + r->hash_from, upto - r->hash_from);
 	r->hash_from = upto;
 }
 
@@ -200,15 +194,16 @@ static void chain_check(struct cap_reader *r, size_t at, uint32_t blen, const st
 {
 	uint64_t want = r->chain_no, got;
 	uint8_t h[HASH_LEN];
-	unsigned int hl = HASH_LEN;
 	const uint8_t *stored;
 
 	hash_flush(r, at);
-	EVP_DigestFinal_ex(r->md, h, &hl);
+	/* finishes this frame's hash, keeps it as previous, starts the next */
+	cap_chain_next(r->chain, h);
 	if (rec->fixed_len < sizeof(struct cap_chain)) {
 		bad_frame(r, cur_frame_no(r), cur_frame_off(r), "chain block is too short");
-		memcpy(r->prev, h, HASH_LEN);
-		goto out;
+		r->chain_no++;
+		r->hash_from = at + blen;
+		return;
 	}
 	got = le64_get(rec->fixed);
 	stored = rec->fixed + offsetof(struct cap_chain, hash);
@@ -224,13 +219,8 @@ static void chain_check(struct cap_reader *r, size_t at, uint32_t blen, const st
 		bad_frame(r, cur_frame_no(r), cur_frame_off(r), what);
 	}
 	/* adopt what the file says (equal to ours when it matched) */
-	memcpy(r->prev, stored, HASH_LEN);
+	cap_chain_set(r->chain, stored);
 	r->chain_no = got + 1;
-	goto restart;
-out:
-	r->chain_no++;
-restart:
-	chain_restart(r);
 	r->hash_from = at + blen;
 }
 
@@ -282,7 +272,7 @@ static int custom_block(struct cap_reader *r, const uint8_t *b, uint32_t len, si
 			return block_fail(r, -ENOMEM, at, "out of memory");
 		break;
 	case CAP_REC_CHAIN:
-		if (r->md)
+		if (r->chain)
 			chain_check(r, at, len, rec);
 		if (is_plain(r)) {
 			r->lframe_no++;
@@ -525,7 +515,7 @@ static void file_finish(struct cap_reader *r)
 		warn(r, "'%s': offset %llu: no footer: the file was not closed cleanly "
 		     "(recorder killed?); every complete frame was read", cur_name(r),
 		     (unsigned long long)cap_zread_offset(&r->z));
-	else if (r->md && r->asight && !r->cut && !r->chain_sync && r->hash_from < r->pos)
+	else if (r->chain && r->asight && !r->cut && !r->chain_sync && r->hash_from < r->pos)
 		warn(r, "'%s': offset %llu: the last %zu bytes are not covered by the hash chain "
 		     "(no chain block after them)", cur_name(r),
 		     (unsigned long long)(r->out_u + r->hash_from), r->pos - r->hash_from);
@@ -668,7 +658,7 @@ int cap_reader_open(const char *const *paths, size_t n, const struct cap_reader_
 	rc = open_files(r, paths, n, err);
 	if (!rc && cap_buf_reserve(&r->out, OUT_START))
 		rc = -ENOMEM;
-	if (!rc && r->o.verify && !(r->md = EVP_MD_CTX_new()))
+	if (!rc && r->o.verify && cap_chain_new(&r->chain))
 		rc = -ENOMEM;
 	if (rc) {
 		if (rc == -ENOMEM && !err->code)
@@ -701,7 +691,7 @@ void cap_reader_close(struct cap_reader *r)
 	cap_merge_release(&r->heap);
 	cap_buf_release(&r->out);
 	cap_buf_release(&r->meta);
-	EVP_MD_CTX_free(r->md);
+	cap_chain_free(r->chain);
 	free(r);
 }
 

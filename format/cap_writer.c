@@ -56,7 +56,7 @@ struct cap_writer {
 	char *path;              /* final name */
 	char *part;              /* name written to until close */
 	ZSTD_CCtx *cctx;
-	struct cap_chain *chain;
+	struct cap_chain_ctx *chain;
 	struct cap_buf frame;    /* uncompressed blocks of the open frame */
 	struct cap_buf zout;     /* compressed frame */
 	struct cap_buf meta;     /* caller's key=value\0 pairs */
