@@ -14,12 +14,9 @@ say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 if [ "$(id -u)" = 0 ] && [ -x "$O/asrecord" ]; then
 	tmp=$(mktemp -d)
-	$PY $M/llm_mock.py --lifetime 60 --log "$tmp/served.jsonl" >"$tmp/mock.out" &
-	mock=$!
-	i=0
-	while [ ! -s "$tmp/mock.out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	port=$(awk '{print $2}' "$tmp/mock.out")
-	cert=$(awk '{print $4}' "$tmp/mock.out")
+	. $M/mock.sh
+	mock_start "$tmp" 60 "$PY" || { echo "demo: the mock LLM did not start" >&2; exit 1; }
+	mock=$MOCK port=$PORT cert=$CERT
 	cat >"$tmp/agent.sh" <<EOS
 $PY $M/llm_client.py --port $port --cacert $cert --api anthropic --stream --run --transcript $tmp/t1.jsonl
 $PY $M/llm_client.py --port $port --cacert $cert --api chat --gzip --run --transcript $tmp/t2.jsonl

@@ -15,13 +15,8 @@ need_cmd openssl
 need_cmd curl
 M=tests/mock
 
-python3 $M/llm_mock.py --lifetime 120 --log "$TMPD/served.jsonl" >"$TMPD/mock.out" &
-MOCK=$!
-i=0
-while [ ! -s "$TMPD/mock.out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-PORT=$(awk '{print $2}' "$TMPD/mock.out")
-CERT=$(awk '{print $4}' "$TMPD/mock.out")
-[ -n "$PORT" ] || { kill $MOCK; skip_all "the mock did not start"; }
+. $M/mock.sh
+mock_start "$TMPD" 120 || skip_all "the mock did not start"
 
 cat >"$TMPD/agent.sh" <<EOS
 python3 $M/llm_client.py --port $PORT --cacert $CERT --api anthropic --stream --transcript $TMPD/t1.jsonl
