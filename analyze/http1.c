@@ -100,6 +100,14 @@ static void msg_done(struct http1_parser *p, int ok)
 
 static int fail(struct http1_parser *p, char *why)
 {
+	/* say where: the reviewer finds the bytes with the stream offset */
+	char *where = why ? au_fmt("%s (at byte %llu of the stream)", why,
+				   (unsigned long long)p->at) : NULL;
+
+	if (where) {
+		free(why);
+		why = where;
+	}
 	if (p->msg) {
 		set_error(p->msg, why);
 		msg_done(p, 0);
@@ -491,17 +499,21 @@ long http1_feed(struct http1_parser *p, uint64_t ts, const uint8_t *b, size_t n)
 	if (p->state == H1_RESYNC && looks_like_start(p, b, n))
 		p->state = H1_START;
 	while (off < n) {
+		p->at = p->pos + off;
 		switch (p->state) {
 		case H1_RESYNC:
 		case H1_TUNNEL:
+			p->pos += n;
 			return err ? err : (long)n;
 		case H1_START:
 			if (b[off] == '\r' || b[off] == '\n') {
 				off++;
 				continue;
 			}
-			if (new_msg(p))
+			if (new_msg(p)) {
+				p->pos += n;
 				return -ENOMEM;
+			}
 			continue;
 		case H1_BODY_LEN:
 		case H1_BODY_EOF:
@@ -516,12 +528,15 @@ long http1_feed(struct http1_parser *p, uint64_t ts, const uint8_t *b, size_t n)
 				off += (size_t)k;
 		}
 	}
+	p->pos += n;
 	return err ? err : (long)n;
 }
 
 void http1_gap(struct http1_parser *p, uint64_t ts, uint64_t n)
 {
 	p->ts = ts;
+	p->at = p->pos;
+	p->pos += n;
 	if (p->state == H1_TUNNEL)
 		return;
 	if (p->msg)

@@ -89,6 +89,8 @@ struct http1_parser {
 	uint64_t decode_limit;
 	uint64_t nmsgs, nerrors;
 	uint64_t ts;               /* of the bytes being fed */
+	uint64_t pos;              /* stream bytes fed (or lost in gaps) so far */
+	uint64_t at;               /* stream offset of the step in progress */
 };
 
 void http1_init(struct http1_parser *p, enum http1_kind kind, const struct http1_ops *ops,

@@ -235,9 +235,17 @@ TEST(malformed_then_resync)
 	http1_release(&p);
 	CHECK_EQ_U(g.n, 3);
 	if (g.n == 3) {
+		unsigned long long at = 0;
+		const char *w;
+
 		CHECK(g.m[0]->error && strstr(g.m[0]->error, "Content-Length"));
 		CHECK(!g.m[1]->error && !strcmp(g.m[1]->target, "/ok"));
 		CHECK(g.m[2]->error != NULL);
+		/* errors name the stream offset: bad2 starts after bad1, junk, good */
+		w = g.m[2]->error ? strstr(g.m[2]->error, "(at byte ") : NULL;
+		CHECK(w && sscanf(w, "(at byte %llu", &at) == 1);
+		CHECK(at >= sizeof(bad1) - 1 + 4 + sizeof(good) - 1);
+		CHECK(at < sizeof(bad1) - 1 + 4 + sizeof(good) - 1 + sizeof(bad2) - 1);
 	}
 	release(&g);
 	parse(&g, HTTP1_RESPONSE, bad3, sizeof(bad3) - 1, 0, 1);
