@@ -285,6 +285,12 @@ static int info_run(struct info *in, struct cap_reader *r, const char *const *pa
 	an_progress_end(&pg);
 	close_file_stats(in);
 	cap_reader_stats(r, &st);
+	/* nothing readable at all (not a capture): an empty summary would only
+	 * hide the error */
+	if (rc < 0 && !st.blocks) {
+		an_err_cap(cap_reader_err(r), NULL);
+		return AN_EXIT_DATA;
+	}
 	print_files(paths, n);
 	print_header(in);
 	print_time(in);
