@@ -4,7 +4,14 @@
 Completions + Responses and Gemini generateContent/streamGenerateContent
 APIs, serving scripted turns for tests.
 
-  llm_mock.py [--lifetime S] [--log FILE]
+  llm_mock.py [--lifetime S] [--log FILE] [--profile NAME]
+
+--profile NAME loads tests/mock/profile_NAME.py, which scripts what one
+real agent CLI expects (its tool names, side calls, extra endpoints): the
+module may define handle(handler, method) -> bool (True when it answered
+the request itself) and adjust(turn, req, handler) (changes a Turn before
+it is served).  Requests are served on one thread each, as real agents
+open several connections at once.
 
 Binds 127.0.0.1 only, on a free port, with a throwaway self-signed
 certificate made by openssl in a temporary directory.  Prints one line
@@ -19,8 +26,8 @@ Header x-mock-error: 1 gets the provider's error response.  Every served
 answer is appended to --log as one JSON object (what the analyzer must
 find).
 """
-import argparse, gzip, json, os, shutil, ssl, subprocess, sys, tempfile, threading, time, zlib
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import argparse, gzip, importlib, json, os, shutil, ssl, subprocess, sys, tempfile, threading, time, zlib
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 
 TOOL_CMD = "ls -la /tmp/asight-mock"
 FINAL = "The directory holds 2 files: a.txt and b.txt."
@@ -276,7 +283,20 @@ class Handler(BaseHTTPRequestHandler):
             return "gemini", False
         return None, False
 
+    def profile_handled(self, method):
+        prof = self.server.profile
+        return prof is not None and hasattr(prof, "handle") and prof.handle(self, method)
+
+    def do_HEAD(self):
+        if self.profile_handled("HEAD"):
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_GET(self):
+        if self.profile_handled("GET"):
+            return
         if self.path == "/quit":
             self.server.quit = True
         body = b"ok\n"
@@ -286,6 +306,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self):
+        if self.profile_handled("POST"):
+            return
         api, gstream = self.route()
         n = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(n)
@@ -298,9 +320,14 @@ class Handler(BaseHTTPRequestHandler):
         if api is None or req is None:
             return self.send_json(404 if api is None else 400, {"error": "bad request"}, False)
         gz = "gzip" in (self.headers.get("Accept-Encoding") or "")
-        self.server.turns += 1
+        with self.server.lock:
+            self.server.turns += 1
+            n = self.server.turns
         tool_turn, model = plan(api, req, self.path)
-        t = Turn(api, tool_turn, model, self.server.turns)
+        t = Turn(api, tool_turn, model, n)
+        prof = self.server.profile
+        if prof is not None and hasattr(prof, "adjust"):
+            prof.adjust(t, req, self)
         if self.headers.get("x-mock-error"):
             status, body = ERRORS[api]
             self.server.log({"api": api, "status": status, "error": body, "gzip": gz})
@@ -353,9 +380,12 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-class Server(HTTPServer):
-    def __init__(self, addr, logpath):
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, addr, logpath, profile=None):
         super().__init__(addr, Handler)
+        self.profile = profile
         self.quit = False
         self.turns = 0
         self.logpath = logpath
@@ -381,11 +411,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lifetime", type=float, default=60)
     ap.add_argument("--log")
+    ap.add_argument("--profile")
     a = ap.parse_args()
+    prof = None
+    if a.profile:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        prof = importlib.import_module("profile_" + a.profile)
     d = tempfile.mkdtemp(prefix="llm-mock.")
     try:
         key, crt = make_cert(d)
-        srv = Server(("127.0.0.1", 0), a.log)
+        srv = Server(("127.0.0.1", 0), a.log, prof)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(crt, key)
         ctx.set_alpn_protocols(["http/1.1"])

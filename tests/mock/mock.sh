@@ -4,11 +4,14 @@
 #   mock_start DIR LIFETIME [PYTHON]   sets MOCK (pid), PORT and CERT;
 #                                      the mock logs what it served to
 #                                      DIR/served.jsonl; returns 1 when it
-#                                      did not come up within 10 s
+#                                      did not come up within 10 s;
+#                                      MOCK_PROFILE=NAME loads
+#                                      tests/mock/profile_NAME.py
 mock_start() {
 	_dir=$1
 	_py=${3:-python3}
 	"$_py" tests/mock/llm_mock.py --lifetime "$2" --log "$_dir/served.jsonl" \
+		${MOCK_PROFILE:+--profile "$MOCK_PROFILE"} \
 		>"$_dir/mock.out" &
 	MOCK=$!
 	_i=0
