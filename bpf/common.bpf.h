@@ -20,6 +20,7 @@ const volatile char cfg_comm[16] = {};
 const volatile __u32 cfg_probes = ASR_PR_PROC | ASR_PR_FILE | ASR_PR_NET | ASR_PR_TLS;
 const volatile __u32 cfg_write_snap = 0;    /* bytes of file-write payload kept */
 const volatile __u32 cfg_tls_snap = 1u << 20; /* bytes of TLS payload kept per call */
+const volatile __u32 cfg_stop_unseen = 0;   /* SIGSTOP at a file's first mapping (tls.bpf.h) */
 
 __u64 seq_next = 0;
 

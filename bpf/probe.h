@@ -87,7 +87,14 @@ enum asr_tls_func {
 struct asr_ctrl {
 	__u64 ino;
 	__u32 dev;
-	__u32 kind; /* 1 exec, 2 mmap */
+	__u32 kind; /* 1 exec, 2 mmap; | ASR_CTRL_STOPPED */
 };
+
+/*
+ * The kernel side sent SIGSTOP to the process with this control record:
+ * the loader attaches the probes the file needs, then sends SIGCONT, so
+ * no TLS call of a freshly started program runs before its probes exist.
+ */
+#define ASR_CTRL_STOPPED 0x100
 
 #endif

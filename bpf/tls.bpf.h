@@ -75,7 +75,12 @@ struct ctrl_rec {
 	struct asr_ctrl c;
 };
 
-/* Tell the loader about an executable file it has not seen yet. */
+#define ASR_SIGSTOP 19
+
+/*
+ * Tell the loader about an executable file it has not seen yet and, when
+ * cfg_stop_unseen is set, stop the process until its probes are attached.
+ */
 static __always_inline void note_file(struct file *f, __u32 kind)
 {
 	struct file_key k = {};
@@ -108,6 +113,13 @@ static __always_inline void note_file(struct file *f, __u32 kind)
 	r->c.ino = k.ino;
 	r->c.dev = k.dev;
 	r->c.kind = kind;
+	/*
+	 * Stop before the record is visible: the loader's SIGCONT then
+	 * always comes after the SIGSTOP (a SIGCONT sent first would be
+	 * cancelled by it and leave the process stopped for good).
+	 */
+	if (cfg_stop_unseen && bpf_send_signal(ASR_SIGSTOP) == 0)
+		r->c.kind |= ASR_CTRL_STOPPED;
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	count(ASR_P_CTRL, 0, 0);
 }

@@ -34,6 +34,7 @@
 #include "rec_ring.h"
 #include "rec_target.h"
 #include "rec_tls.h"
+#include "rec_tlsw.h"
 #include "rec_writer.h"
 
 #define MAX_PIDS 4096
@@ -61,14 +62,20 @@ struct opts {
 	const char *tls_libs[MAX_TLS_LIBS];
 	int ntls_libs;
 	int quiet, verbose;
+	int no_exec_stop;
 	char default_name[64];
 };
+
+/* the TLS worker, for the second-signal exit only (rec_tlsw_resume_now) */
+static struct rec_tlsw *volatile signal_tlsw;
 
 static void on_signal(int sig)
 {
 	static const char msg[] = "asrecord: second signal: stopping now, the .part file stays\n";
 
 	if (stop_signals++) {
+		/* processes stopped for probe attachment must not stay stopped */
+		rec_tlsw_resume_now(signal_tlsw);
 		if (write(2, msg, sizeof(msg) - 1) < 0)
 			_exit(130);
 		_exit(130);
@@ -108,6 +115,8 @@ static void usage(FILE *f)
 	      "  -S SNAPLEN         file-write bytes kept per call, 0..32768 (default 4096)\n"
 	      "  -P LIST            probe families: proc,file,net,tls (default all)\n"
 	      "  --tls-lib PATH     also look for TLS functions in PATH (repeatable)\n"
+	      "  --no-exec-stop     do not pause a process at its first mapping of a new\n"
+	      "                     file until its TLS probes are attached\n"
 	      "  -b MB              ring buffer size in MiB, power of two (default 16)\n"
 	      "  -q, --quiet        no summary      -v, --verbose   more messages\n"
 	      "  -h, --help         this help       -V, --version\n",
@@ -156,7 +165,7 @@ static int parse_probes(const char *s, uint32_t *out)
 	return 0;
 }
 
-enum { OPT_CGROUP = 256, OPT_TLS_LIB };
+enum { OPT_CGROUP = 256, OPT_TLS_LIB, OPT_NO_EXEC_STOP };
 
 static int parse_one(struct opts *o, int c, const char *arg)
 {
@@ -212,6 +221,9 @@ static int parse_one(struct opts *o, int c, const char *arg)
 		return 0;
 	case 'P':
 		return parse_probes(arg, &o->probes) ? die_usage("bad probe list '%s'", arg) : 0;
+	case OPT_NO_EXEC_STOP:
+		o->no_exec_stop = 1;
+		return 0;
 	case OPT_TLS_LIB:
 		if (o->ntls_libs == MAX_TLS_LIBS)
 			return die_usage("too many --tls-lib%s", "");
@@ -238,6 +250,7 @@ static int parse_args(struct opts *o, int argc, char **argv, int *done)
 	static const struct option lo[] = {
 		{ "all", no_argument, NULL, 'a' },	   { "cgroup", required_argument, NULL, OPT_CGROUP },
 		{ "tls-lib", required_argument, NULL, OPT_TLS_LIB },
+		{ "no-exec-stop", no_argument, NULL, OPT_NO_EXEC_STOP },
 		{ "quiet", no_argument, NULL, 'q' },	   { "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },	   { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -313,6 +326,7 @@ struct run {
 	int q_ok;
 	struct rec_ring *ring;
 	struct rec_tls *tls;
+	struct rec_tlsw *tlsw;
 	struct rec_writer *writer;
 	uint64_t cgroup_id;
 	char cgpath[1024];       /* resolved cgroup directory */
@@ -388,6 +402,7 @@ static int load_bpf(struct run *r)
 	c.probes = o->probes;
 	c.write_snap = o->write_snap;
 	c.tls_snap = o->tls_snap;
+	c.stop_unseen = (o->probes & ASR_PR_TLS) && !o->no_exec_stop;
 	c.ring_bytes = o->ring_bytes;
 	rc = rec_bpf_open(&c, &r->bpf, err, sizeof(err));
 	if (rc)
@@ -423,11 +438,6 @@ static int seed_and_attach(struct run *r)
 	return 0;
 }
 
-static void tls_emit(void *ctx, const void *rec, size_t len)
-{
-	rec_ring_put(ctx, rec, len);
-}
-
 static int start_tls(struct run *r)
 {
 	struct opts *o = r->o;
@@ -435,15 +445,22 @@ static int start_tls(struct run *r)
 
 	if (!(o->probes & ASR_PR_TLS))
 		return 0;
-	rc = rec_tls_new(r->bpf, tls_emit, r->ring, &r->tls);
+	rc = rec_tlsw_new(&r->tlsw);
+	if (!rc)
+		rc = rec_tls_new(r->bpf, rec_tlsw_emit, r->tlsw, &r->tls);
 	if (rc)
 		return fail("cannot start TLS discovery: %s", strerror(-rc));
-	rec_ring_set_tls(r->ring, r->tls);
+	rec_ring_set_ctrl(r->ring, rec_tlsw_push, r->tlsw);
+	signal_tlsw = r->tlsw;
 	for (i = 0; i < o->ntls_libs; i++)
 		if ((rc = rec_tls_add_path(r->tls, o->tls_libs[i])))
 			return fail("--tls-lib '%s': %s", o->tls_libs[i],
 				    rc == -ENOENT ? "no TLS functions found" : strerror(-rc));
 	rec_tls_scan_all(r->tls);
+	rc = rec_tlsw_start(r->tlsw, r->tls);
+	if (rc)
+		return fail("cannot start the TLS discovery thread: %s", strerror(-rc));
+	rec_tlsw_flush(r->tlsw, r->ring);
 	if (o->verbose)
 		fprintf(stderr, "asrecord: %u TLS functions attached, %u failed\n",
 			rec_tls_attached(r->tls), rec_tls_failed(r->tls));
@@ -547,6 +564,8 @@ static int run_loop(struct run *r)
 		rc = rec_ring_poll(r->ring, POLL_MS);
 		if (rc < 0 && rc != -EINTR)
 			return fail("cannot read the ring buffer: %s", strerror(-rc));
+		if (r->tlsw)
+			rec_tlsw_flush(r->tlsw, r->ring);
 		if (child_exited(r) || rec_writer_done(r->writer))
 			break;
 		/* -p: stop when every traced process is gone */
@@ -572,6 +591,9 @@ static void summary(struct run *r, const struct rec_summary *s)
 		fprintf(stderr, ", %llu write errors", (unsigned long long)s->write_errors);
 	if (r->tls)
 		fprintf(stderr, ", %u TLS functions hooked", rec_tls_attached(r->tls));
+	if (r->o->verbose && r->tlsw)
+		fprintf(stderr, ", %u exec/mmap pauses for probe attachment",
+			rec_tlsw_resumed(r->tlsw));
 	fputc('\n', stderr);
 }
 
@@ -582,6 +604,13 @@ static int finish(struct run *r, int rc)
 
 	if (r->ring)
 		rec_ring_drain(r->ring);
+	if (r->tlsw) {
+		rec_tlsw_stop(r->tlsw);
+		if (r->ring) {
+			rec_tlsw_flush(r->tlsw, r->ring);
+			rec_ring_drain(r->ring);
+		}
+	}
 	if (r->q_ok)
 		rec_queue_close(&r->q);
 	if (r->writer) {
@@ -592,6 +621,8 @@ static int finish(struct run *r, int rc)
 	}
 	if (r->child.go_fd >= 0 && r->child.pid > 0)
 		rec_child_abort(&r->child);
+	signal_tlsw = NULL;
+	rec_tlsw_free(r->tlsw);
 	rec_tls_free(r->tls);
 	rec_ring_free(r->ring);
 	rec_bpf_close(r->bpf);

@@ -51,6 +51,7 @@ static void configure(struct asrecord_bpf *s, const struct rec_bpf_cfg *c)
 	s->rodata->cfg_probes = c->probes;
 	s->rodata->cfg_write_snap = c->write_snap;
 	s->rodata->cfg_tls_snap = c->tls_snap;
+	s->rodata->cfg_stop_unseen = c->stop_unseen;
 }
 
 int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err, size_t len)

@@ -32,6 +32,7 @@ struct rec_bpf_cfg {
 	uint32_t probes;        /* ASR_PR_* */
 	uint32_t write_snap;    /* file-write payload bytes */
 	uint32_t tls_snap;      /* TLS payload bytes per call */
+	uint32_t stop_unseen;   /* SIGSTOP a process at a file's first mapping */
 	size_t ring_bytes;      /* ring buffer size, power of two */
 };
 

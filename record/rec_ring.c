@@ -3,6 +3,7 @@
 #include "rec_ring.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include <bpf/libbpf.h>
@@ -10,13 +11,13 @@
 #include "format/cap_record.h"
 #include "bpf/probe.h"
 #include "rec_queue.h"
-#include "rec_tls.h"
 
 struct rec_ring {
 	struct ring_buffer *rb;
 	struct rec_queue *q;
 	struct rec_chunk *cur;
-	struct rec_tls *tls;
+	rec_ring_ctrl_fn ctrl;
+	void *ctrl_ctx;
 	uint64_t records, bytes, lost;
 };
 
@@ -42,8 +43,14 @@ static int on_sample(void *ctx, void *data, size_t size)
 	if (size < sizeof(*h))
 		return 0;
 	if (h->type == ASR_REC_CTRL) {
-		if (r->tls && size >= sizeof(*h) + sizeof(struct asr_ctrl))
-			rec_tls_on_ctrl(r->tls, h->pid, (const void *)(h + 1));
+		const struct asr_ctrl *c = (const void *)(h + 1);
+
+		if (size < sizeof(*h) + sizeof(*c))
+			return 0;
+		if (r->ctrl)
+			r->ctrl(r->ctrl_ctx, h->pid, c);
+		else if (c->kind & ASR_CTRL_STOPPED)
+			kill((pid_t)h->pid, SIGCONT);
 		return 0;
 	}
 	r->records++;
@@ -71,9 +78,10 @@ int rec_ring_new(int map_fd, struct rec_queue *q, struct rec_ring **out)
 	return 0;
 }
 
-void rec_ring_set_tls(struct rec_ring *r, struct rec_tls *t)
+void rec_ring_set_ctrl(struct rec_ring *r, rec_ring_ctrl_fn fn, void *ctx)
 {
-	r->tls = t;
+	r->ctrl = fn;
+	r->ctrl_ctx = ctx;
 }
 
 static void flush(struct rec_ring *r)

@@ -2,7 +2,7 @@
 /*
  * rec_ring.h - the polling side: drain the BPF ring buffer into queue
  * chunks (records copied unchanged), hand control records to the TLS
- * discovery, and let the recorder add its own records (TLS targets) in
+ * discovery worker (rec_tlsw), and let the recorder add its own records (TLS targets) in
  * stream order.  Runs on the main thread only.
  *
  * The kernel side submits without wake-ups; rec_ring_poll() sleeps up to
@@ -15,14 +15,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct asr_ctrl;
 struct rec_queue;
-struct rec_tls;
 struct rec_ring;
+
+/* receives each control record (struct asr_ctrl) read from the ring */
+typedef void (*rec_ring_ctrl_fn)(void *ctx, uint32_t pid, const struct asr_ctrl *c);
 
 int rec_ring_new(int map_fd, struct rec_queue *q, struct rec_ring **out);
 
-/* Where control records go (may be NULL: they are then dropped). */
-void rec_ring_set_tls(struct rec_ring *r, struct rec_tls *t);
+/*
+ * Where control records go.  Without a handler they are dropped, and a
+ * process the kernel side stopped for one is continued at once.
+ */
+void rec_ring_set_ctrl(struct rec_ring *r, rec_ring_ctrl_fn fn, void *ctx);
 
 /* Add a record made by the recorder (copied). */
 void rec_ring_put(struct rec_ring *r, const void *rec, size_t len);

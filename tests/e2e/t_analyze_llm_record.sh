@@ -43,10 +43,9 @@ fi
 if [ -d "$NPM_DIR/node_modules/openai" ] && [ -d "$NPM_DIR/node_modules/@anthropic-ai/sdk" ]; then
 	cp $M/sdk_client.mjs "$NPM_DIR/"
 	mv "$TMPD/served.jsonl" "$TMPD/served.before-node"
-	# --tls-lib hooks node's built-in OpenSSL before it starts: this test is
-	# about the SDKs' bytes, not about how fast a new binary gets hooked
-	# (t_record_tls.sh covers that), and a loaded machine can lose that race
-	NODE_EXTRA_CA_CERTS=$CERT "$R" -q --tls-lib "$(command -v node)" \
+	# no --tls-lib: asrecord pauses node at exec until its built-in
+	# OpenSSL is hooked, so its first request is not missed
+	NODE_EXTRA_CA_CERTS=$CERT "$R" -q \
 		-w "$TMPD/node.pcapng.zst" -- \
 		node "$NPM_DIR/sdk_client.mjs" "$PORT" >"$TMPD/node.out" 2>&1
 	check "asrecord records the Node SDKs" grep -q done "$TMPD/node.out"
