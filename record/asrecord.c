@@ -438,6 +438,27 @@ static int seed_and_attach(struct run *r)
 	return 0;
 }
 
+/*
+ * Hook what the traced processes have mapped.  With -p or a command the
+ * targets are known: files only untraced processes map get no uprobes (a
+ * uprobe costs every process that maps the file, traced or not).  With
+ * --all, -c or --cgroup any process may be or become a target.
+ */
+static void scan_targets(struct run *r)
+{
+	size_t i, n, max = 1u << 20;
+	uint32_t *pids;
+
+	if (r->o->all || r->o->comm || r->o->cgroup || !(pids = malloc(max * sizeof(*pids)))) {
+		rec_tls_scan_all(r->tls);
+		return;
+	}
+	n = rec_bpf_targets(r->bpf, pids, max);
+	for (i = 0; i < n; i++)
+		rec_tls_scan_pid(r->tls, pids[i]);
+	free(pids);
+}
+
 static int start_tls(struct run *r)
 {
 	struct opts *o = r->o;
@@ -456,7 +477,7 @@ static int start_tls(struct run *r)
 		if ((rc = rec_tls_add_path(r->tls, o->tls_libs[i])))
 			return fail("--tls-lib '%s': %s", o->tls_libs[i],
 				    rc == -ENOENT ? "no TLS functions found" : strerror(-rc));
-	rec_tls_scan_all(r->tls);
+	scan_targets(r);
 	rc = rec_tlsw_start(r->tlsw, r->tls);
 	if (rc)
 		return fail("cannot start the TLS discovery thread: %s", strerror(-rc));

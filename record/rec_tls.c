@@ -393,6 +393,11 @@ void rec_tls_scan_all(struct rec_tls *t)
 		closedir(d);
 }
 
+void rec_tls_scan_pid(struct rec_tls *t, uint32_t pid)
+{
+	scan_maps(t, pid, 0);
+}
+
 int rec_tls_add_path(struct rec_tls *t, const char *path)
 {
 	struct stat st;

@@ -34,6 +34,9 @@ int rec_tls_new(struct rec_bpf *b, rec_tls_emit_fn emit, void *ctx, struct rec_t
 /* Examine every executable mapping of every process. */
 void rec_tls_scan_all(struct rec_tls *t);
 
+/* Examine the executable mappings of one process. */
+void rec_tls_scan_pid(struct rec_tls *t, uint32_t pid);
+
 /* Examine one file given by the user (--tls-lib); 0 if it had targets. */
 int rec_tls_add_path(struct rec_tls *t, const char *path);
 
