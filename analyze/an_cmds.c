@@ -301,6 +301,17 @@ static void short_text(const struct an_opts *o, const char *s, size_t max)
 	free(r);
 }
 
+/* One effect, one line: a multi-line script (an agent's shell wrapper) is
+ * shown with its line breaks as \n. */
+static void one_line(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar((unsigned char)*s < 0x20 ? '?' : *s);
+}
+
 static void print_effect(const struct an_opts *o, const struct model *m,
 			 const struct causal_effect *e)
 {
@@ -319,8 +330,9 @@ static void print_effect(const struct an_opts *o, const struct model *m,
 		if (e->proc->argc > 1)
 			args = tree_argv_join(e->proc->argv + 1, e->proc->argc - 1);
 		ra = an_red(o, args);
-		printf("%s,%u %s [exit %s]", an_proc_name(e->proc), e->proc->pid, ra ? ra : "",
-		       tree_status_str(e->proc, st, sizeof(st)));
+		printf("%s,%u ", an_proc_name(e->proc), e->proc->pid);
+		one_line(ra);
+		printf(" [exit %s]", tree_status_str(e->proc, st, sizeof(st)));
 		free(args);
 		free(ra);
 	}
@@ -332,12 +344,28 @@ static void explain_call(const struct an_opts *o, const struct model *m, const s
 			 size_t i, size_t *ei)
 {
 	const struct llm_call *c = m->calls[i];
-	const char *prompt = c->nmsgs ? c->msgs[c->nmsgs - 1].text : "";
+	const char *prompt = c->nmsgs ? c->msgs[c->nmsgs - 1].text : "", *end;
 	char t[64];
 	int tool;
+	size_t k;
 
-	printf("[%s] call %zu %s %s: prompt ", model_time(m, c->t_req, t, sizeof(t)), i + 1,
+	/* Claude Code puts harness context in "system" messages after the
+	 * user's: the prompt is the last message of another role */
+	for (k = c->nmsgs; k-- > 0;)
+		if (c->msgs[k].role && strcmp(c->msgs[k].role, "system")) {
+			prompt = c->msgs[k].text;
+			break;
+		}
+	/* and opens the user's message with <system-reminder> blocks */
+	while (prompt && !strncmp(prompt, "<system-reminder>", 17) &&
+	       (end = strstr(prompt, "</system-reminder>")))
+		prompt = end + 18 + strspn(end + 18, " \n");
+
+	printf("[%s] call %zu %s %s", model_time(m, c->t_req, t, sizeof(t)), i + 1,
 	       c->provider, c->model_resp ? c->model_resp : c->model_req ? c->model_req : "?");
+	if (c->purpose && strcmp(c->purpose, "turn"))
+		printf(" (%s)", c->purpose);
+	printf(": prompt ");
 	short_text(o, prompt, 160);
 	putchar('\n');
 	if (c->error)

@@ -18,6 +18,8 @@ static const char conv_usage[] =
 	"and responses, Gemini, OpenAI-compatible): model, prompt, response text,\n"
 	"thinking, tool calls, tokens, cost, time to first token, errors.\n"
 	"Messages already shown for the same process are summarised unless --full.\n"
+	"Each call says what it is for: turn, side-call, count_tokens or retry; other\n"
+	"HTTP requests on the same connections get one line each (not in --json).\n"
 	"\n"
 	"  --json          one JSON object per call (all messages)\n"
 	"  --full          repeat the whole message history of every call\n"
@@ -87,10 +89,13 @@ static void print_call(const struct an_opts *o, const struct model *m, size_t i)
 	size_t k, from = o->full ? 0 : seen_before(m, i);
 	char t[64], *path = an_red(o, c->path);
 
-	printf("=== call %zu  %s %s  POST %s%s  %s,%u  %s\n", i + 1, c->provider, c->api, c->host,
-	       path ? path : "", p ? an_proc_name(p) : "?", sc ? sc->pid : 0,
-	       model_time(m, c->t_req, t, sizeof(t)));
+	printf("=== call %zu  %s  %s %s  %s %s%s  %s,%u  %s\n", i + 1, c->purpose, c->provider,
+	       c->api, c->ex->ws ? "WS" : "POST", c->host, path ? path : "",
+	       p ? an_proc_name(p) : "?", sc ? sc->pid : 0, model_time(m, c->t_req, t, sizeof(t)));
 	free(path);
+	if (c->prev_resp_id) /* incremental input: say where the rest comes from */
+		printf("previous_response_id: %s (%zu messages from earlier calls)\n",
+		       c->prev_resp_id, c->ninherited);
 	printf("model: %s", c->model_resp ? c->model_resp : c->model_req ? c->model_req : "?");
 	if (c->model_req && c->model_resp && strcmp(c->model_req, c->model_resp))
 		printf(" (requested %s)", c->model_req);
@@ -126,12 +131,41 @@ static void print_call(const struct an_opts *o, const struct model *m, size_t i)
 	putchar('\n');
 }
 
+/*
+ * HTTP requests on the same connections that are not LLM calls (Claude
+ * Code's HEAD / pre-connect, config fetches), one line each, in time
+ * order before the call at @before (UINT64_MAX: the rest).  *@next is the
+ * first exchange not yet considered.
+ */
+static void print_plain(const struct an_opts *o, const struct model *m, uint64_t before,
+			size_t *next)
+{
+	char t[64], *target;
+
+	for (; *next < m->convs->nex; (*next)++) {
+		const struct conv_exchange *ex = m->convs->ex[*next];
+		const struct stream_conn *sc = ex->conn;
+		struct tree_proc *p = sc ? model_conn_proc(m, sc) : NULL;
+
+		if (ex->user || ex->ws || !ex->req || !ex->req->method)
+			continue;
+		if (ex->req->t_first >= before)
+			break;
+		target = an_red(o, ex->req->target ? ex->req->target : "");
+		printf("=== http  %s %s -> %d  %s,%u  %s  (not an LLM call)\n\n", ex->req->method,
+		       target ? target : "", ex->resp ? ex->resp->status : 0,
+		       p ? an_proc_name(p) : "?", sc ? sc->pid : 0,
+		       model_time(m, ex->req->t_first, t, sizeof(t)));
+		free(target);
+	}
+}
+
 int an_cmd_conversations(int argc, char **argv)
 {
 	struct an_opts o;
 	struct model *m;
 	double cost = 0;
-	size_t i, errs = 0;
+	size_t i, errs = 0, plain = 0;
 	int rc = an_opts_parse(&o, argc, argv, conv_usage);
 
 	if (rc >= 0)
@@ -147,11 +181,14 @@ int an_cmd_conversations(int argc, char **argv)
 			putchar('\n');
 			json_decref(j);
 		} else {
+			print_plain(&o, m, m->calls[i]->t_req, &plain);
 			print_call(&o, m, i);
 		}
 		cost += m->calls[i]->cost;
 		errs += m->calls[i]->error != NULL;
 	}
+	if (!o.json)
+		print_plain(&o, m, UINT64_MAX, &plain);
 	if (!o.quiet)
 		an_err("%zu LLM calls (%zu with problems) in %zu HTTP exchanges on %zu TLS "
 		       "connections, cost $%.4f", m->ncalls, errs, m->convs->nex, m->streams->n,

@@ -282,6 +282,17 @@ static int eff_cmp(const void *a, const void *b)
 	return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
+/*
+ * A side call (a classifier, a title, count_tokens) asks for nothing to be
+ * run: it owns no effects and does not end the window of the turn before
+ * it, whose tools may still be running while the agent makes it.
+ */
+static int aside(const struct llm_call *c)
+{
+	return c->purpose &&
+	       (!strcmp(c->purpose, "side-call") || !strcmp(c->purpose, "count_tokens"));
+}
+
 static void window(const struct model *m, struct causal *cz, size_t i,
 		   struct tree_proc **by_start)
 {
@@ -289,8 +300,10 @@ static void window(const struct model *m, struct causal *cz, size_t i,
 	struct win w = { .m = m, .cz = cz, .call = i, .c = c, .by_start = by_start };
 	size_t j;
 
-	if (!c->ex->conn)
+	if (!c->ex->conn || aside(c)) {
+		cz->win_end[i] = UINT64_MAX;
 		return;
+	}
 	w.agent = tree_get(m->tree, c->ex->conn->pid, c->ex->conn->start_ns);
 	if (!w.agent)
 		return;
@@ -299,6 +312,8 @@ static void window(const struct model *m, struct causal *cz, size_t i,
 	for (j = i + 1; j < m->ncalls; j++) {
 		const struct stream_conn *o = m->calls[j]->ex->conn;
 
+		if (aside(m->calls[j]))
+			continue;
 		if (o && tree_get(m->tree, o->pid, o->start_ns) == w.agent) {
 			w.t1 = m->calls[j]->t_req;
 			break;

@@ -3,7 +3,9 @@
  * causal.h - link each LLM response's tool calls to what the agent's
  * process subtree did afterwards: processes spawned, files read and
  * written, connections made, between the end of that response and the
- * agent's next LLM request (or the end of the capture).
+ * agent's next LLM request (or the end of the capture).  Side calls and
+ * count_tokens calls (llm_call.purpose) neither own effects nor end the
+ * window of the turn before them.
  *
  * Calling sequence:
  *   causal_build(m, &cz);     after model_build

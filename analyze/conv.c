@@ -50,6 +50,7 @@ void conv_free(struct conv_set *cs)
 		if (cs->conns[i]->h2c) /* HTTP/2 */
 			h2_release(cs->conns[i]->h2c);
 		free(cs->conns[i]->h2c);
+		wsconv_free(cs->conns[i]->ws);
 		free(cs->conns[i]->q);
 		free(cs->conns[i]);
 	}
@@ -116,6 +117,16 @@ static void ex_finish(struct conv_set *cs, struct conv_exchange *ex)
 		cs->errors++;
 	if (cs->fn)
 		cs->fn(cs->ctx, ex);
+}
+
+struct conv_exchange *conv_exchange_new(struct conv_conn *cc)
+{
+	return ex_new(cc);
+}
+
+void conv_exchange_finish(struct conv_conn *cc, struct conv_exchange *ex)
+{
+	ex_finish(cc->cs, ex);
 }
 
 /* ---- the parser callbacks; ctx is a struct conv_side ---- */
@@ -232,6 +243,9 @@ static void on_done(void *ctx, struct http_msg *m)
 		}
 		ex->resp = m;
 	}
+	/* WebSocket: the rest of the connection is frames (wsconv.h) */
+	if (m->status == 101 && !cc->ws && wsconv_is_upgrade(ex->req, m))
+		wsconv_new(cc, ex->req, m, cc->role == 2 ? CAP_TLS_READ : CAP_TLS_WRITE, &cc->ws);
 	ex_finish(cc->cs, ex);
 }
 
@@ -243,11 +257,21 @@ static int no_body(void *ctx)
 	       !strcmp(cc->q[0]->req->method, "HEAD");
 }
 
+/* The bytes after a 101 head, in the same call: the server's first frames. */
+static void on_tunnel(void *ctx, uint64_t ts, const uint8_t *p, size_t n)
+{
+	struct conv_conn *cc = ctx;
+
+	if (cc->ws)
+		wsconv_feed(cc->ws, !cc->ws->cdir, ts, p, n);
+}
+
 static const struct http1_ops conv_h1_ops = {
 	.head = on_head,
 	.body = on_body,
 	.done = on_done,
 	.no_body = no_body,
+	.tunnel = on_tunnel,
 };
 
 /* ---- HTTP/2 (http2.h): one exchange per stream; ctx is the conv_conn ---- */
@@ -398,6 +422,10 @@ static void s_data(void *ctx, struct stream_conn *c, int dir, uint64_t ts, const
 		return;
 	if (!cc->role && !cc->h2)
 		set_role(cc, dir, p, n);
+	if (cc->ws) {
+		wsconv_feed(cc->ws, dir, ts, p, n);
+		return;
+	}
 	if (cc->h2) {
 		if (cc->h2c)
 			h2_feed(cc->h2c, dir == cc->h2_cdir ? H2_CLIENT : H2_SERVER, ts, p, n);
@@ -411,7 +439,9 @@ static void s_gap(void *ctx, struct stream_conn *c, int dir, uint64_t ts, uint64
 {
 	struct conv_conn *cc = c->user;
 
-	if (cc && cc->h2c)
+	if (cc && cc->ws)
+		wsconv_gap(cc->ws, dir, ts, missing);
+	else if (cc && cc->h2c)
 		h2_gap(cc->h2c, dir == cc->h2_cdir ? H2_CLIENT : H2_SERVER, ts, missing);
 	else if (cc && cc->role)
 		http1_gap(&cc->p[dir], ts, missing);
@@ -438,6 +468,8 @@ void conv_finish(struct conv_set *cs)
 
 		if (cc->h2c)
 			h2_eof(cc->h2c, cc->sc->t_last);
+		if (cc->ws)
+			wsconv_eof(cc->ws, cc->sc->t_last);
 		if (!cc->role)
 			continue;
 		http1_eof(&cc->p[req], cc->sc->t_last);

@@ -16,6 +16,8 @@
  * request line, so a traced server works too.  An HTTP/2 connection
  * preface marks the connection "h2": its streams are decoded by http2.h
  * and become exchanges the same way (in order of their request HEADERS).
+ * A 101 answer to an "Upgrade: websocket" request hands the rest of the
+ * connection to wsconv.h, whose message pairs become exchanges (ex->ws).
  */
 #ifndef AS_ANALYZE_CONV_H
 #define AS_ANALYZE_CONV_H
@@ -27,6 +29,7 @@
 #include "analyze/http2.h"
 #include "analyze/sse.h"
 #include "analyze/stream.h"
+#include "analyze/wsconv.h"
 
 struct conv_event {
 	uint64_t ts;
@@ -51,6 +54,7 @@ struct conv_exchange {
 	uint32_t h2_stream;          /* HTTP/2 stream id, 0 for HTTP/1.x */
 	int grpc;                    /* HTTP/2 content-type application/grpc */
 	uint64_t grpc_msgs[2];       /* gRPC messages in the request, response */
+	int ws;                      /* a WebSocket message exchange (wsconv.h) */
 };
 
 struct conv_conn {
@@ -63,6 +67,7 @@ struct conv_conn {
 	struct conv_exchange **q;    /* exchanges waiting for a response, oldest first */
 	size_t nq, cq;
 	struct conv_set *cs;
+	struct wsconv *ws;           /* after a WebSocket upgrade, or NULL */
 };
 
 typedef void (*conv_exchange_fn)(void *ctx, struct conv_exchange *ex);
@@ -87,5 +92,10 @@ const char *conv_proto(const struct stream_conn *c);
 
 /* First error of the exchange (request, response, or pairing), or NULL. */
 const char *conv_exchange_error(const struct conv_exchange *ex);
+
+/* For wsconv.c: a new exchange of @cc (NULL on ENOMEM), and the end of
+ * one (reported to the consumer once). */
+struct conv_exchange *conv_exchange_new(struct conv_conn *cc);
+void conv_exchange_finish(struct conv_conn *cc, struct conv_exchange *ex);
 
 #endif

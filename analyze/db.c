@@ -437,7 +437,7 @@ static int put_call(struct dbw *w, sqlite3_stmt *c, size_t i)
 	const struct stream_conn *sc = x->ex->conn;
 	const struct tree_proc *p = sc ? tree_get(w->m->tree, sc->pid, sc->start_ns) : NULL;
 
-	return run(w, c, "iiIIIsssrisssIrrrsIIIIdssrIIIddd", (int64_t)i + 1, (int64_t)x->ex->id,
+	return run(w, c, "iiIIIsssrisssIrrrsIIIIdssrIIIdddssi", (int64_t)i + 1, (int64_t)x->ex->id,
 		   NUL_IF(!sc, sc ? sc->id : 0), NUL_IF(!p, p ? p->id : 0),
 		   NUL_IF(!sc, sc ? sc->pid : 0), x->provider, x->api, x->host, x->path,
 		   (int64_t)x->stream, x->model_req, x->model_resp, x->resp_id,
@@ -449,13 +449,14 @@ static int put_call(struct dbw *w, sqlite3_stmt *c, size_t i)
 		   x->err_type, x->err_msg, x->error, (int64_t)x->t_req,
 		   NUL_IF(!x->t_first_tok, x->t_first_tok), NUL_IF(!x->t_end, x->t_end),
 		   x->t_first_tok > x->t_req ? (double)(x->t_first_tok - x->t_req) / 1e9 : NAN,
-		   llm_duration_s(x), llm_tokens_per_s(x));
+		   llm_duration_s(x), llm_tokens_per_s(x), x->purpose, x->transport,
+		   x->prev_resp_id, (int64_t)x->ninherited);
 }
 
 static int put_llm(struct dbw *w)
 {
 	sqlite3_stmt *c = prep(w, "INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-				  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+				  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	sqlite3_stmt *mm = prep(w, "INSERT INTO messages VALUES (?,?,?,?)");
 	sqlite3_stmt *t = prep(w, "INSERT INTO tool_calls VALUES (?,?,?,?,?,?,?)");
 	int64_t pk = 0;

@@ -77,6 +77,10 @@ json_t *exj_call(const struct model *m, size_t i, int redact)
 	json_object_set_new(o, "pid", sc ? json_integer(sc->pid) : json_null());
 	json_object_set_new(o, "provider", json_string(c->provider));
 	json_object_set_new(o, "api", json_string(c->api));
+	json_object_set_new(o, "purpose", json_string(c->purpose));
+	json_object_set_new(o, "transport", json_string(c->transport));
+	json_object_set_new(o, "previous_response_id", jstr(c->prev_resp_id, 0));
+	json_object_set_new(o, "inherited_messages", json_integer((json_int_t)c->ninherited));
 	json_object_set_new(o, "host", jstr(c->host, redact));
 	json_object_set_new(o, "path", jstr(c->path, redact));
 	json_object_set_new(o, "stream", json_boolean(c->stream));

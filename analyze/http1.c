@@ -503,6 +503,8 @@ long http1_feed(struct http1_parser *p, uint64_t ts, const uint8_t *b, size_t n)
 		switch (p->state) {
 		case H1_RESYNC:
 		case H1_TUNNEL:
+			if (p->state == H1_TUNNEL && p->ops->tunnel)
+				p->ops->tunnel(p->ctx, ts, b + off, n - off);
 			p->pos += n;
 			return err ? err : (long)n;
 		case H1_START:

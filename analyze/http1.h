@@ -67,6 +67,9 @@ struct http1_ops {
 	void (*done)(void *ctx, struct http_msg *m);
 	/* responses: 1 when the paired request was HEAD (no body follows) */
 	int (*no_body)(void *ctx);
+	/* optional: the bytes that follow a 101 Switching Protocols head (the
+	 * new protocol's, e.g. WebSocket frames); NULL drops them */
+	void (*tunnel)(void *ctx, uint64_t ts, const uint8_t *p, size_t n);
 };
 
 enum http1_kind { HTTP1_REQUEST, HTTP1_RESPONSE };

@@ -208,10 +208,24 @@ static const struct llm_ops *detect(struct llm_call *c, const struct http_msg *r
 	int openai_host = strcasestr(host, "openai.com") != NULL;
 	int has_msgs = json_is_array(json_object_get(body, "messages"));
 
+	if (c->ex->ws) {
+		/* WebSocket (wsconv.h): the only request message it pairs */
+		if (strcmp(llm_js(body, "type") ? llm_js(body, "type") : "", "response.create"))
+			return NULL;
+		c->provider = openai_host ? "openai" : "openai-compatible";
+		c->api = "responses";
+		return &llm_openai_responses_ops;
+	}
+
 	if (strstr(p, ":streamGenerateContent") || strstr(p, ":generateContent")) {
 		c->provider = "gemini";
 		c->stream = strstr(p, ":streamGenerateContent") != NULL;
 		c->api = c->stream ? "streamGenerateContent" : "generateContent";
+		return &llm_gemini_ops;
+	}
+	if (strstr(p, ":countTokens") && strstr(p, "/models/")) {
+		c->provider = "gemini";
+		c->api = "countTokens";
 		return &llm_gemini_ops;
 	}
 	if (ends_with(p, "/chat/completions") ||
@@ -330,6 +344,8 @@ static struct llm_call *call_new(struct conv_exchange *ex)
 	c->ex = ex;
 	c->id = ex->id;
 	c->in_tok = c->out_tok = c->cache_read = c->cache_write = -1;
+	c->purpose = "turn";
+	c->transport = ex->ws ? "websocket" : "http";
 	c->path = target_path(ex->req->target ? ex->req->target : "/");
 	host = http_msg_header(ex->req, "host");
 	c->host = au_strdup(host ? host : (ex->conn && ex->conn->sni ? ex->conn->sni : ""));
@@ -345,7 +361,7 @@ struct llm_call *llm_from_exchange(struct conv_exchange *ex, const struct llm_pr
 	json_error_t je;
 	json_t *body;
 
-	if (!req || !req->method || strcmp(req->method, "POST"))
+	if (!req || !req->method || (strcmp(req->method, "POST") && !ex->ws))
 		return NULL;
 	c = call_new(ex);
 	if (!c)
@@ -421,12 +437,102 @@ void llm_call_free(struct llm_call *c)
 	free(c->model_req);
 	free(c->model_resp);
 	free(c->resp_id);
+	free(c->prev_resp_id);
 	free(c->system);
 	free(c->finish);
 	free(c->err_type);
 	free(c->err_msg);
 	free(c->error);
 	free(c);
+}
+
+static int call_failed(const struct llm_call *c)
+{
+	return !c->ex->resp || c->status >= 400 || c->err_type || c->err_msg ||
+	       c->ex->sse_cut || (c->ex->resp && !c->ex->resp->complete);
+}
+
+static int same_request(const struct llm_call *a, const struct llm_call *b)
+{
+	const struct http_msg *x = a->ex->req, *y = b->ex->req;
+	const struct stream_conn *ca = a->ex->conn, *cb = b->ex->conn;
+
+	if (!ca || !cb || ca->pid != cb->pid || strcmp(a->path, b->path))
+		return 0;
+	return x->body.len && x->body.len == y->body.len &&
+	       !memcmp(x->body.p, y->body.p, x->body.len);
+}
+
+void llm_mark_retries(struct llm_call **calls, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = i; j-- > 0;) {
+			if (!same_request(calls[j], calls[i]))
+				continue;
+			if (call_failed(calls[j]))
+				calls[i]->purpose = "retry";
+			break;
+		}
+}
+
+static const struct llm_call *find_previous(struct llm_call **calls, size_t i)
+{
+	const struct stream_conn *sc = calls[i]->ex->conn, *o;
+	size_t j;
+
+	for (j = i; j-- > 0;) {
+		o = calls[j]->ex->conn;
+		if (!calls[j]->resp_id || strcmp(calls[j]->resp_id, calls[i]->prev_resp_id))
+			continue;
+		if (!sc || !o || (o->pid == sc->pid && o->start_ns == sc->start_ns))
+			return calls[j];
+	}
+	return NULL;
+}
+
+static int copy_msg(struct llm_msg *d, const char *role, char *text)
+{
+	d->role = au_strdup(role);
+	d->text = text ? text : au_strdup("");
+	return d->role && d->text ? 0 : -ENOMEM;
+}
+
+/* The conversation up to @p's answer, then @c's own messages. */
+static void inherit(struct llm_call *c, const struct llm_call *p)
+{
+	size_t n = p->nmsgs + 1 + p->ncalls, k = 0, i;
+	struct llm_msg *v = calloc(n + c->nmsgs, sizeof(*v));
+
+	if (!v)
+		return;
+	for (i = 0; i < p->nmsgs; i++)
+		copy_msg(&v[k++], p->msgs[i].role, au_strdup(p->msgs[i].text));
+	if (p->text.len)
+		copy_msg(&v[k++], "assistant", au_strdup(llm_text(p)));
+	for (i = 0; i < p->ncalls; i++)
+		copy_msg(&v[k++], "assistant", au_fmt("[tool_call %s] %s",
+			 p->calls[i].name ? p->calls[i].name : "?",
+			 p->calls[i].args ? p->calls[i].args : ""));
+	if (c->nmsgs)
+		memcpy(v + k, c->msgs, c->nmsgs * sizeof(*v));
+	free(c->msgs);
+	c->msgs = v;
+	c->ninherited = k;
+	c->nmsgs += k;
+	c->cmsgs = n + c->nmsgs - k;
+}
+
+void llm_link_previous(struct llm_call **calls, size_t n)
+{
+	const struct llm_call *p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (calls[i]->prev_resp_id && !calls[i]->ninherited &&
+		    (p = find_previous(calls, i)))
+			inherit(calls[i], p);
 }
 
 double llm_duration_s(const struct llm_call *c)

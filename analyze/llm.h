@@ -58,6 +58,15 @@ struct llm_call {
 	struct conv_exchange *ex;
 	const char *provider;   /* anthropic openai gemini openai-compatible */
 	const char *api;        /* messages chat.completions responses generateContent ... */
+	/*
+	 * What the call is for (a static string): "turn" (a step of the
+	 * conversation, the default), "side-call" (a helper request the
+	 * agent makes beside the conversation: title, classifier, quota),
+	 * "count_tokens", or "retry" (the same request repeated after an
+	 * error or a cut response; set by llm_mark_retries).  Providers
+	 * set the first three in their request() hook.
+	 */
+	const char *purpose;
 	char *host, *path;
 	int stream;
 	char *model_req, *model_resp, *resp_id;
@@ -77,12 +86,34 @@ struct llm_call {
 	double cost;
 	int cost_known;
 	char *error;            /* analysis problem, or NULL */
+	const char *transport;  /* "http", or "websocket" (conv_exchange ws) */
+	char *prev_resp_id;     /* Responses: the request's previous_response_id */
+	/* msgs[0..ninherited) were not sent in this request: they are the
+	 * conversation up to previous_response_id (llm_link_previous) */
+	size_t ninherited;
 };
 
 /* Build the call for @ex, or NULL when @ex is not an LLM API call (or out of
  * memory).  @pt may be NULL (no cost). */
 struct llm_call *llm_from_exchange(struct conv_exchange *ex, const struct llm_pricing *pt);
 void llm_call_free(struct llm_call *c);
+
+/*
+ * Mark as "retry" every call whose request (path and body) equals that of
+ * an earlier call of the same process that failed (status >= 400, no
+ * response, an API error or a cut stream).  @calls in request order.
+ */
+void llm_mark_retries(struct llm_call **calls, size_t n);
+
+/*
+ * Rebuild the conversation of every call that names a previous_response_id
+ * (Responses API; incremental input, as Codex sends over WebSocket): the
+ * messages of the earlier call of the same process with that response id,
+ * then its answer (text, tool calls) as assistant messages, go before the
+ * call's own messages (c->ninherited of them).  @calls in request order;
+ * a call whose previous response was not captured is left as sent.
+ */
+void llm_link_previous(struct llm_call **calls, size_t n);
 
 /* Duration from request start to response end, and output tokens/s. */
 double llm_duration_s(const struct llm_call *c);

@@ -52,6 +52,24 @@ static char *render(const json_t *content)
 	return b.len ? (char *)b.p : au_strdup("");
 }
 
+/*
+ * Claude Code (User-Agent claude-cli/..., x-app: cli) offers its tools on
+ * every conversation turn, even with --allowedTools; its helper requests
+ * (title, topic and Bash command-prefix classifiers, quota checks) offer
+ * none.  Other clients without tools are plain turns.
+ */
+static int claude_code_side_call(const struct llm_call *c, const json_t *body)
+{
+	const struct http_msg *req = c->ex->req;
+	const char *ua = req ? http_msg_header(req, "user-agent") : NULL;
+	const char *app = req ? http_msg_header(req, "x-app") : NULL;
+	const json_t *tools = json_object_get(body, "tools");
+
+	if (!(ua && !strncmp(ua, "claude-cli/", 11)) && !(app && !strcmp(app, "cli")))
+		return 0;
+	return !json_array_size(tools);
+}
+
 static void request(struct llm_call *c, json_t *body)
 {
 	const json_t *m, *tool;
@@ -60,6 +78,8 @@ static void request(struct llm_call *c, json_t *body)
 
 	llm_set(&c->model_req, llm_js(body, "model"));
 	c->stream = json_is_true(json_object_get(body, "stream"));
+	if (strstr(c->path, "/count_tokens"))
+		c->purpose = "count_tokens";
 	if (json_object_get(body, "system")) {
 		c->system = render(json_object_get(body, "system"));
 	}
@@ -70,6 +90,8 @@ static void request(struct llm_call *c, json_t *body)
 	}
 	json_array_foreach(json_object_get(body, "tools"), i, tool)
 		llm_add_tool(c, llm_js(tool, "name"));
+	if (!strcmp(c->purpose, "turn") && claude_code_side_call(c, body))
+		c->purpose = "side-call";
 }
 
 static void usage(struct llm_call *c, const json_t *u)

@@ -40,7 +40,10 @@ static char *parts_text(const json_t *parts)
 			free(s);
 		} else if ((f = get2(p, "functionResponse", "function_response"))) {
 			s = llm_json_text(json_object_get(f, "response"));
-			llm_append(&b, "[tool_result] ");
+			/* several calls can be answered in one turn: say which */
+			llm_append(&b, llm_js(f, "name") ? "[tool_result " : "[tool_result");
+			llm_append(&b, llm_js(f, "name"));
+			llm_append(&b, "] ");
 			llm_append(&b, s);
 			free(s);
 		} else {
@@ -50,6 +53,24 @@ static char *parts_text(const json_t *parts)
 	return b.len ? (char *)b.p : au_strdup("");
 }
 
+/*
+ * A helper request beside the conversation: Gemini CLI streams every turn
+ * and asks for side answers (its model router's complexity classifier, the
+ * next-speaker check, loop detection) with non-streamed generateContent,
+ * no tools and a JSON response schema.
+ */
+static int side_call(const struct llm_call *c, const json_t *body)
+{
+	const json_t *g = get2(body, "generationConfig", "generation_config");
+	const char *mime = llm_js(g, "responseMimeType");
+
+	if (c->stream || json_array_size(json_object_get(body, "tools")))
+		return 0;
+	return get2(g, "responseJsonSchema", "response_json_schema") ||
+	       get2(g, "responseSchema", "response_schema") ||
+	       (mime && !strcmp(mime, "application/json"));
+}
+
 static void request(struct llm_call *c, json_t *body)
 {
 	const json_t *m, *t, *f;
@@ -57,6 +78,13 @@ static void request(struct llm_call *c, json_t *body)
 	char *s;
 
 	llm_set(&c->model_req, llm_js(body, "model"));
+	if (strstr(c->path, ":countTokens")) {
+		c->purpose = "count_tokens";
+		/* the Gemini API's form wraps a whole generateContent request */
+		if (json_is_object(json_object_get(body, "generateContentRequest")))
+			body = json_object_get(body, "generateContentRequest");
+	} else if (side_call(c, body))
+		c->purpose = "side-call";
 	m = get2(body, "systemInstruction", "system_instruction");
 	if (m)
 		c->system = parts_text(json_object_get(m, "parts"));
@@ -112,6 +140,11 @@ static void chunk(struct llm_call *c, const json_t *j, uint64_t ts)
 
 static void response(struct llm_call *c, json_t *j)
 {
+	int64_t total = llm_ji(j, "totalTokens");
+
+	/* countTokens answers {"totalTokens": N}: the input it would cost */
+	if (total >= 0 && !json_object_get(j, "candidates"))
+		c->in_tok = total;
 	chunk(c, j, 0);
 	c->t_first_tok = 0; /* set by the caller from the body's first byte */
 }

@@ -210,6 +210,10 @@ static void resp_request(struct llm_call *c, json_t *body)
 	llm_set(&c->model_req, llm_js(body, "model"));
 	c->stream = json_is_true(json_object_get(body, "stream"));
 	llm_set(&c->system, llm_js(body, "instructions"));
+	llm_set(&c->prev_resp_id, llm_js(body, "previous_response_id"));
+	/* Codex's pre-warm: a response.create with "generate": false */
+	if (json_is_false(json_object_get(body, "generate")))
+		c->purpose = "side-call";
 	if (json_is_string(in))
 		llm_add_msg(c, "user", json_string_value(in));
 	json_array_foreach(in, i, it)
@@ -302,6 +306,9 @@ static void resp_event(struct llm_call *c, const char *name, json_t *data, uint6
 	} else if (!strcmp(t, "error")) {
 		llm_error_obj(c, json_object_get(data, "error") ? json_object_get(data, "error")
 								: data);
+		/* over WebSocket an HTTP error comes wrapped in the event */
+		if (llm_ji(data, "status") >= 400 && llm_ji(data, "status") < 600)
+			c->status = (int)llm_ji(data, "status");
 	}
 }
 

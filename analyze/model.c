@@ -430,6 +430,8 @@ int model_build(const char *const *paths, size_t n, const struct model_opts *o,
 	tree_finish(m->tree);
 	seq_gaps(m);
 	qsort(m->calls, m->ncalls, sizeof(*m->calls), call_cmp);
+	llm_mark_retries(m->calls, m->ncalls);
+	llm_link_previous(m->calls, m->ncalls);
 	*out = m;
 	return 0;
 }

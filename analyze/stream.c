@@ -31,6 +31,8 @@ static void drop_pending(struct stream_dir *d)
 	d->pend = NULL;
 }
 
+static void aead_free(struct stream_set *s);
+
 void stream_free(struct stream_set *s)
 {
 	size_t i;
@@ -45,6 +47,7 @@ void stream_free(struct stream_set *s)
 	}
 	free(s->conns);
 	au_map_release(&s->by_ptr);
+	aead_free(s);
 	free(s);
 }
 
@@ -190,6 +193,207 @@ static void add_chunk(struct stream_set *s, struct stream_conn *c, int dir,
 		end_call(s, c, dir, ts);
 }
 
+/* ---- aws-lc AEAD records: one TLS record each (see stream.h) ---- */
+
+/* cap_tls.func of EVP_AEAD_CTX_seal and EVP_AEAD_CTX_open (ascap(5)) */
+#define FUNC_AEAD_SEAL 16
+#define FUNC_AEAD_OPEN 17
+#define TLS_APP_DATA 23
+
+/* a record kept until the fd of its context is known */
+struct stream_held {
+	struct cap_rec_hdr hdr;
+	struct cap_tls t;
+	uint8_t *data;
+	size_t len;
+};
+
+struct stream_actx {
+	uint32_t pid;
+	uint64_t start, ctx;
+	int32_t fd;
+	struct stream_conn *c;
+	struct stream_held *held;
+	size_t nheld, cheld;
+};
+
+static void aead_free(struct stream_set *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->nactx; i++) {
+		for (j = 0; j < s->actx[i]->nheld; j++)
+			free(s->actx[i]->held[j].data);
+		free(s->actx[i]->held);
+		free(s->actx[i]);
+	}
+	free(s->actx);
+	au_map_release(&s->aead_by_ctx);
+	au_map_release(&s->aead_by_fd);
+}
+
+static struct stream_actx *actx_get(struct stream_set *s, const struct cap_rec *rec, uint64_t ctx)
+{
+	struct au_key k = { rec->hdr.pid, rec->hdr.task_start_ns, ctx };
+	struct stream_actx *a = au_map_get(&s->aead_by_ctx, k), **slot;
+
+	if (a)
+		return a;
+	a = calloc(1, sizeof(*a));
+	slot = a ? au_push(&s->actx, &s->nactx, &s->cactx, sizeof(*slot)) : NULL;
+	if (!slot || au_map_put(&s->aead_by_ctx, k, a)) {
+		if (slot)
+			s->nactx--;
+		free(a);
+		return NULL;
+	}
+	*slot = a;
+	a->pid = rec->hdr.pid;
+	a->start = rec->hdr.task_start_ns;
+	a->ctx = ctx;
+	a->fd = -1;
+	return a;
+}
+
+/*
+ * Bytes of application data at the start of an AEAD record, or -1 when it
+ * is to be skipped.  cap_tls.ret holds the AAD's length and its bytes 0, 1,
+ * 8 and 9 (ascap(5)): TLS 1.3's is the 5-byte record header 23 3 3 len and
+ * the plaintext ends with the inner content type then zero padding; TLS
+ * 1.2's is seq(8) type version(2) length(2).  Anything else is another use
+ * of the cipher, not TLS.
+ */
+static long aead_payload(const struct cap_rec *rec, const struct cap_tls *t)
+{
+	uint64_t r = (uint64_t)t->ret;
+	unsigned adlen = r & 0xffff, a0 = (r >> 16) & 0xff, a1 = (r >> 24) & 0xff;
+	unsigned a8 = (r >> 32) & 0xff, a9 = (r >> 40) & 0xff;
+	size_t n = rec->data_len;
+
+	if (adlen == 13 && a9 == 3)
+		return a8 == TLS_APP_DATA ? (long)n : -1;
+	if (adlen != 5 || a0 != TLS_APP_DATA || a1 != 3)
+		return -1;
+	if (rec->hdr.data_off || (rec->hdr.flags & (CAP_RF_MORE | CAP_RF_TRUNC)) ||
+	    n < rec->hdr.orig_len)
+		return (long)n; /* cut short: the type byte is not there */
+	while (n && !rec->data[n - 1])
+		n--;
+	if (!n || rec->data[n - 1] != TLS_APP_DATA)
+		return -1;
+	return (long)n - 1;
+}
+
+/* The connection of context @a, made or found by fd; NULL on -ENOMEM. */
+static struct stream_conn *actx_conn(struct stream_set *s, struct stream_actx *a, int dir,
+				     const struct cap_rec *rec, const struct cap_tls *t)
+{
+	struct au_key k = { a->pid, a->start, (uint64_t)(int64_t)a->fd };
+	struct stream_conn *c;
+	struct cap_tls ct = *t;
+
+	if (a->c)
+		return a->c;
+	c = a->fd >= 0 ? au_map_get(&s->aead_by_fd, k) : NULL;
+	if (c && c->aead_ctx[dir] && c->aead_ctx[dir] != a->ctx)
+		c = NULL; /* that direction has its context: the fd was reused */
+	if (!c) {
+		ct.fd = a->fd;
+		c = conn_new(s, rec, &ct);
+		if (!c || (a->fd >= 0 && au_map_put(&s->aead_by_fd, k, c)))
+			return NULL;
+	}
+	c->aead_ctx[dir] = a->ctx;
+	a->c = c;
+	return c;
+}
+
+static void aead_deliver(struct stream_set *s, struct stream_conn *c, int dir,
+			 const struct cap_rec *r)
+{
+	c->t_last = r->hdr.ts_ns;
+	if (s->ops->chunk)
+		s->ops->chunk(s->ctx, c, r);
+	if (r->data_len || r->hdr.orig_len)
+		add_chunk(s, c, dir, r);
+}
+
+static int aead_hold(struct stream_actx *a, const struct cap_rec *r, const struct cap_tls *t)
+{
+	struct stream_held *h = au_push(&a->held, &a->nheld, &a->cheld, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	h->data = malloc(r->data_len ? r->data_len : 1);
+	if (!h->data) {
+		a->nheld--;
+		return -ENOMEM;
+	}
+	memcpy(h->data, r->data, r->data_len);
+	h->len = r->data_len;
+	h->hdr = r->hdr;
+	h->t = *t;
+	return 0;
+}
+
+/* Hand the records @a held to its connection (by fd when known now). */
+static int aead_release(struct stream_set *s, struct stream_actx *a)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < a->nheld; i++) {
+		struct stream_held *h = &a->held[i];
+		struct cap_rec r = { .hdr = h->hdr, .fixed = (const uint8_t *)&h->t,
+				     .fixed_len = sizeof(h->t), .data = h->data,
+				     .data_len = h->len };
+		int dir = h->t.dir == CAP_TLS_READ ? 1 : 0;
+		struct stream_conn *c = actx_conn(s, a, dir, &r, &h->t);
+
+		if (!c)
+			rc = -ENOMEM;
+		else
+			aead_deliver(s, c, dir, &r);
+		free(h->data);
+	}
+	free(a->held);
+	a->held = NULL;
+	a->nheld = a->cheld = 0;
+	return rc;
+}
+
+static int aead_feed(struct stream_set *s, const struct cap_rec *rec, const struct cap_tls *t)
+{
+	struct stream_actx *a = actx_get(s, rec, t->conn);
+	struct stream_conn *c;
+	struct cap_rec r = *rec;
+	int dir = t->dir == CAP_TLS_READ ? 1 : 0;
+	long n;
+
+	if (!a)
+		return -ENOMEM;
+	if (t->fd >= 0 && a->fd < 0)
+		a->fd = t->fd;
+	if (!rec->data_len && !rec->hdr.orig_len) /* the recorder: "written to fd" */
+		return a->nheld && a->fd >= 0 ? aead_release(s, a) : 0;
+	n = aead_payload(rec, t);
+	if (n < 0)
+		return 0;
+	/* the view the streams see: the application data alone */
+	if (rec->hdr.orig_len == rec->data_len)
+		r.hdr.orig_len = (uint32_t)n;
+	r.data_len = (size_t)n;
+	if (!a->c && a->fd < 0)
+		return aead_hold(a, &r, t);
+	if (a->nheld && aead_release(s, a))
+		return -ENOMEM;
+	c = actx_conn(s, a, dir, &r, t);
+	if (!c)
+		return -ENOMEM;
+	aead_deliver(s, c, dir, &r);
+	return 0;
+}
+
 int stream_feed(struct stream_set *s, const struct cap_rec *rec)
 {
 	struct cap_tls t;
@@ -200,6 +404,8 @@ int stream_feed(struct stream_set *s, const struct cap_rec *rec)
 	if (rec->hdr.type != CAP_REC_TLS && rec->hdr.type != CAP_REC_TLS_EVENT)
 		return 0;
 	cap_rec_fixed(rec, &t, sizeof(t));
+	if (rec->hdr.type == CAP_REC_TLS && (t.func == FUNC_AEAD_SEAL || t.func == FUNC_AEAD_OPEN))
+		return aead_feed(s, rec, &t);
 	k = (struct au_key){ rec->hdr.pid, rec->hdr.task_start_ns, t.conn };
 	c = au_map_get(&s->by_ptr, k);
 	if (rec->hdr.type == CAP_REC_TLS_EVENT) {
@@ -233,6 +439,11 @@ int stream_feed(struct stream_set *s, const struct cap_rec *rec)
 void stream_finish(struct stream_set *s)
 {
 	size_t i;
+
+	/* contexts whose fd never became known: connections of their own */
+	for (i = 0; i < s->nactx; i++)
+		if (s->actx[i]->nheld)
+			aead_release(s, s->actx[i]);
 
 	for (i = 0; i < s->n; i++) {
 		end_call(s, s->conns[i], 0, s->conns[i]->t_last);

@@ -12,6 +12,19 @@
  * truncation) are reported once through ops->gap.  Memory per direction is
  * bounded by STREAM_PENDING_MAX out-of-order chunks of the current call.
  *
+ * Records of aws-lc's AEAD calls (cap_tls.func 16 seal, 17 open: rustls
+ * with aws-lc-rs, see ascap(5)) are one TLS record each, and their conn is
+ * the key context of one direction, not a connection.  They are turned
+ * into the same streams: a record whose AAD is not a TLS record header is
+ * not TLS and is skipped; TLS 1.3 records lose their padding and inner
+ * content type byte, and only application data (type 23) is kept (the
+ * handshake has keys of its own); the two directions are paired by socket
+ * fd (the recorder learns it from the socket syscall next to the call and
+ * says it with an empty record when it comes after the first seal), and a
+ * context whose fd is not known yet holds its records until it is.  A
+ * connection takes a new context for a direction that already has another
+ * only when the fd was reused: that starts a new connection.
+ *
  * Calling sequence:
  *   stream_new(&ops, ctx, &s);
  *   stream_feed(s, &rec) for every record in (ts, seq) order;
@@ -59,6 +72,7 @@ struct stream_conn {
 	char *sni;             /* from a handshake event, or NULL */
 	struct stream_dir dir[2]; /* CAP_TLS_WRITE, CAP_TLS_READ */
 	void *user;            /* the consumer's per-connection state */
+	uint64_t aead_ctx[2];  /* AEAD records: the context of each direction */
 };
 
 struct stream_ops {
@@ -73,6 +87,8 @@ struct stream_ops {
 	void (*gap)(void *ctx, struct stream_conn *c, int dir, uint64_t ts, uint64_t missing);
 };
 
+struct stream_actx; /* stream.c: one AEAD context */
+
 struct stream_set {
 	const struct stream_ops *ops;
 	void *ctx;
@@ -80,6 +96,10 @@ struct stream_set {
 	struct stream_conn **conns;
 	size_t n, cap;
 	uint64_t last_ts;
+	struct au_map aead_by_ctx;  /* (pid, start, context) -> struct stream_actx */
+	struct au_map aead_by_fd;   /* (pid, start, fd) -> current connection */
+	struct stream_actx **actx;
+	size_t nactx, cactx;
 };
 
 int stream_new(const struct stream_ops *ops, void *ctx, struct stream_set **out);

@@ -18,6 +18,7 @@
 
 #include "common.bpf.h"
 #include "tls.bpf.h"
+#include "tls_aead.bpf.h"
 #include "proc.bpf.h"
 #include "net.bpf.h"
 #include "sys.bpf.h"

@@ -72,7 +72,20 @@ enum asr_tls_func {
 	ASR_TLS_PR_READ = 8,
 	ASR_TLS_PR_SEND = 9,
 	ASR_TLS_PR_RECV = 10,
+	/*
+	 * aws-lc AEAD (rustls with aws-lc-rs, bpf/tls_aead.bpf.h): one record
+	 * per TLS record, conn = the EVP_AEAD_CTX of one direction, ret =
+	 * what the AAD says (ASR_AEAD_* below); seal copies at entry, open
+	 * at return
+	 */
+	ASR_TLS_AEAD_SEAL = 16,
+	ASR_TLS_AEAD_OPEN = 17,
 };
+#define ASR_TLS_IS_AEAD(f) ((f) == ASR_TLS_AEAD_SEAL || (f) == ASR_TLS_AEAD_OPEN)
+/* cap_tls.ret of an AEAD record: the AAD length and bytes 0, 1, 8, 9 of it
+ * (TLS 1.3: 5 bytes, 23 3 3 ...; TLS 1.2: 13 bytes, seq, type, 3 3 ...) */
+#define ASR_AEAD_ADLEN(r) ((unsigned)((r) & 0xffff))
+#define ASR_AEAD_AD(r, i) ((unsigned)(((r) >> (16 + 8 * (i))) & 0xff)) /* i: 0 1 2 3 */
 #define ASR_CK_FUNC(c) ((c) & 0xff)
 #define ASR_CK_READ 0x100 /* plaintext is received: copy after the call */
 #define ASR_CK_EX 0x200   /* *_ex API: returns 1, byte count via 4th argument */

@@ -118,8 +118,10 @@ int BPF_PROG(asr_sys_enter, struct pt_regs *regs, long nr)
 	struct sys_args a = {}, *slot;
 	int p;
 
-	if (sys_is_sockio(nr) && (cfg_probes & ASR_PR_TLS))
+	if (sys_is_sockio(nr) && (cfg_probes & ASR_PR_TLS)) {
 		tls_note_fd((__u32)bpf_get_current_pid_tgid(), regs->di);
+		aead_note_sys(nr, regs->di); /* tls_aead.bpf.h */
+	}
 	p = sys_probe(nr);
 	if (p < 0 || !traced_current())
 		return 0;

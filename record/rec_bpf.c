@@ -87,6 +87,9 @@ int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err,
 	/* uprobe programs are attached per target later, by rec_bpf_uprobe */
 	bpf_program__set_autoattach(b->skel->progs.asr_tls_enter, false);
 	bpf_program__set_autoattach(b->skel->progs.asr_tls_ret, false);
+	bpf_program__set_autoattach(b->skel->progs.asr_aead_seal, false);
+	bpf_program__set_autoattach(b->skel->progs.asr_aead_open, false);
+	bpf_program__set_autoattach(b->skel->progs.asr_aead_open_ret, false);
 	rc = asrecord_bpf__load(b->skel);
 	if (rc) {
 		rec_bpf_close(b);
@@ -166,6 +169,16 @@ int rec_bpf_uprobe(struct rec_bpf *b, const char *path, uint64_t offset, int ret
 	LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = retprobe, .bpf_cookie = cookie);
 	struct bpf_program *p = retprobe ? b->skel->progs.asr_tls_ret : b->skel->progs.asr_tls_enter;
 	struct bpf_link *l;
+
+	/* aws-lc AEAD calls have programs of their own (bpf/tls_aead.bpf.h);
+	 * a seal is copied at entry and needs no return probe */
+	if (ASR_CK_FUNC(cookie) == ASR_TLS_AEAD_SEAL) {
+		if (retprobe)
+			return 0;
+		p = b->skel->progs.asr_aead_seal;
+	} else if (ASR_CK_FUNC(cookie) == ASR_TLS_AEAD_OPEN) {
+		p = retprobe ? b->skel->progs.asr_aead_open_ret : b->skel->progs.asr_aead_open;
+	}
 
 	if (b->nlinks == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 32;

@@ -46,5 +46,6 @@ int rec_disc_find(const char *path, const char *build_id, struct rec_disc_result
 typedef int (*rec_disc_finder_fn)(int fd, const char *path, struct rec_disc_result *out);
 
 int rec_disc_boringssl(int fd, const char *path, struct rec_disc_result *out);
+int rec_disc_awslc(int fd, const char *path, struct rec_disc_result *out);
 
 #endif

@@ -21,6 +21,7 @@
 #include "format/cap_record.h"
 #include "bpf/probe.h"
 #include "rec_bpf.h"
+#include "rec_disc.h"
 #include "rec_tlsfast.h"
 
 struct tls_func {
@@ -259,9 +260,10 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* @disc: how a discovered function was found ("cache", "scan 0.31 s"), or NULL */
 static void emit_target(struct rec_tls *t, const char *path, const struct elf_info *info,
-			const struct tls_func *fn, uint64_t off, const char *method, uint32_t pid,
-			int rc)
+			const struct tls_func *fn, uint64_t off, const char *method,
+			const char *disc, uint32_t pid, int rc)
 {
 	struct cap_rec_hdr h = { 0 };
 	struct cap_buf kv = { 0 }, rec = { 0 };
@@ -274,6 +276,8 @@ static void emit_target(struct rec_tls *t, const char *path, const struct elf_in
 	cap_meta_put(&kv, "offset", num);
 	cap_meta_put(&kv, "kind", fn->kind);
 	cap_meta_put(&kv, "method", method);
+	if (disc)
+		cap_meta_put(&kv, "discovery", disc);
 	snprintf(num, sizeof(num), "%u", pid);
 	cap_meta_put(&kv, "pid", num);
 	snprintf(num, sizeof(num), "%u", t->index);
@@ -294,7 +298,8 @@ static void emit_target(struct rec_tls *t, const char *path, const struct elf_in
 
 /* Attach entry and return probes for one function; emit its target record. */
 static int attach_one(struct rec_tls *t, const char *path, const struct elf_info *info,
-		      const struct tls_func *fn, uint64_t off, const char *method, uint32_t pid)
+		      const struct tls_func *fn, uint64_t off, const char *method,
+		      const char *disc, uint32_t pid)
 {
 	uint64_t ck = fn->cookie | (uint64_t)(t->index & 0xffff) << 16;
 	int rc = rec_bpf_uprobe(t->bpf, path, off, 0, ck);
@@ -305,7 +310,7 @@ static int attach_one(struct rec_tls *t, const char *path, const struct elf_info
 		t->failed++;
 	else
 		t->attached++;
-	emit_target(t, path, info, fn, off, method, pid, rc);
+	emit_target(t, path, info, fn, off, method, disc, pid, rc);
 	t->index++;
 	return 1;
 }
@@ -316,23 +321,52 @@ static const struct tls_func fast_write = { "ssl_write_internal", "openssl",
 static const struct tls_func fast_read = { "ssl_read_internal", "openssl",
 					   ASR_TLS_SSL_READ_EX | ASR_CK_READ | ASR_CK_EX };
 
+/*
+ * A file without TLS symbols: let rec_disc find the functions (a stripped
+ * static binary such as Bun's claude.exe) and attach them.
+ */
+static int attach_discovered(struct rec_tls *t, const char *path, const struct elf_info *info,
+			     uint32_t pid)
+{
+	struct rec_disc_result r;
+	char disc[48];
+	uint64_t t0 = mono_ns();
+	int i, n = rec_disc_find(path, info->build_id, &r);
+
+	if (n <= 0)
+		return 0;
+	if (r.cached)
+		snprintf(disc, sizeof(disc), "cache");
+	else
+		snprintf(disc, sizeof(disc), "scan %.2f s", (double)(mono_ns() - t0) / 1e9);
+	for (i = 0; i < r.n; i++) {
+		struct tls_func fn = { r.f[i].name, r.f[i].kind, r.f[i].cookie };
+
+		attach_one(t, path, info, &fn, r.f[i].off, r.f[i].method, disc, pid);
+	}
+	return r.n;
+}
+
 /* Examine @path (known as dev/ino, seen in @pid) and attach what it defines. */
 static int examine(struct rec_tls *t, const char *path, uint32_t dev, uint64_t ino, uint32_t pid)
 {
 	struct elf_info info;
 	size_t k;
-	int n = 0;
+	int n = 0, syms;
 
 	if (!seen_add(t, dev, ino))
 		return 0;
-	if (elf_examine(path, &info) <= 0)
+	syms = elf_examine(path, &info);
+	if (syms < 0)
 		return 0;
+	if (!syms)
+		return attach_discovered(t, path, &info, pid);
 	if (info.fast_write)
 		n += attach_one(t, path, &info, &fast_write, info.fast_write,
-				"call-target of SSL_write and SSL_write_ex", pid);
+				"call-target of SSL_write and SSL_write_ex", NULL, pid);
 	if (info.fast_read)
 		n += attach_one(t, path, &info, &fast_read, info.fast_read,
-				"call-target of SSL_read and SSL_read_ex", pid);
+				"call-target of SSL_read and SSL_read_ex", NULL, pid);
 	for (k = 0; k < NFUNCS; k++) {
 		if (!info.off[k])
 			continue;
@@ -341,7 +375,7 @@ static int examine(struct rec_tls *t, const char *path, uint32_t dev, uint64_t i
 			continue;
 		if (info.fast_read && (k == F_SSL_READ || k == F_SSL_READ_EX))
 			continue;
-		n += attach_one(t, path, &info, &funcs[k], info.off[k], "symbol", pid);
+		n += attach_one(t, path, &info, &funcs[k], info.off[k], "symbol", NULL, pid);
 	}
 	return n;
 }

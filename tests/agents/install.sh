@@ -14,10 +14,10 @@
 # published build that proves discovery does not depend on one build.
 CLAUDE_PKG=@anthropic-ai/claude-code
 CLAUDE_CUR=2.1.197
-CLAUDE_OLD=2.1.100
+CLAUDE_OLD=2.1.113
 GEMINI_PKG=@google/gemini-cli
 GEMINI_CUR=0.61.0
-GEMINI_OLD=0.50.0
+GEMINI_OLD=0.51.0
 CODEX_PKG=@openai/codex
 CODEX_CUR=0.169.0
 CODEX_OLD=0.150.0

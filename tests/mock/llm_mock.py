@@ -78,6 +78,12 @@ class Turn:
                        "responses": "completed", "gemini": "STOP"}[api]
 
     def expect(self, stream, gz, status=200):
+        d = self.expect_fields(stream, gz, status)
+        if getattr(self, "purpose", None):
+            d["purpose"] = self.purpose  # set by a profile
+        return d
+
+    def expect_fields(self, stream, gz, status):
         return {"api": self.api, "model": self.model, "stream": stream, "gzip": gz,
                 "status": status, "text": self.text, "thinking": self.thinking,
                 "tool_calls": [{"id": self.call_id, "name": self.name, "args": self.args}]
@@ -229,12 +235,16 @@ def gem_chunk(t, parts, last):
 
 def gem_body(t):
     parts = [{"text": t.text}]
+    if t.thinking:
+        parts.insert(0, {"text": t.thinking, "thought": True})
     if t.tool:
         parts.append({"functionCall": {"name": t.name, "args": t.args}})
     return gem_chunk(t, parts, True)
 
 
 def gem_events(t):
+    if t.thinking:
+        yield None, gem_chunk(t, [{"text": t.thinking, "thought": True}], False)
     ps = pieces(t.text)
     for i, p in enumerate(ps):
         last = i == len(ps) - 1 and not t.tool
@@ -419,7 +429,8 @@ def main():
         prof = importlib.import_module("profile_" + a.profile)
     d = tempfile.mkdtemp(prefix="llm-mock.")
     try:
-        key, crt = make_cert(d)
+        # a profile may make its own (rustls refuses a CA:TRUE leaf)
+        key, crt = (prof.make_cert if hasattr(prof, "make_cert") else make_cert)(d)
         srv = Server(("127.0.0.1", 0), a.log, prof)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(crt, key)

@@ -10,6 +10,9 @@
 mock_start() {
 	_dir=$1
 	_py=${3:-python3}
+	# a mock.out left by an earlier run would be read before the new
+	# mock truncates it
+	rm -f "$_dir/mock.out"
 	"$_py" tests/mock/llm_mock.py --lifetime "$2" --log "$_dir/served.jsonl" \
 		${MOCK_PROFILE:+--profile "$MOCK_PROFILE"} \
 		>"$_dir/mock.out" &

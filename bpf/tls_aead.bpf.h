@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tls_aead.bpf.h - TLS plaintext at aws-lc's AEAD calls, for rustls with
+ * the aws-lc-rs provider (codex), whose TLS layer has no SSL_write/SSL_read
+ * (record/rec_disc_awslc.c finds the two functions).
+ *
+ * Every TLS record is one call:
+ *   EVP_AEAD_CTX_seal(ctx, out, out_len*, max_out, nonce, nonce_len,
+ *                     in, in_len, ad, ad_len)   plaintext is `in`, read at
+ *                     entry (aws-lc-rs seals in place: out == in)
+ *   EVP_AEAD_CTX_open(ctx, out, out_len*, max_out, nonce, nonce_len,
+ *                     in, in_len, ad, ad_len)   plaintext is `out`, *out_len
+ *                     bytes, read at return when it returned 1
+ * Arguments 7-10 are on the stack (sp+8 .. sp+32 at entry).  One
+ * CAP_REC_TLS per call, cut into chunks like tls.bpf.h (tls_chunk): conn
+ * is the context, which belongs to one direction of one connection (and
+ * one key: TLS 1.3 handshake and application keys are different contexts);
+ * ret carries the AAD's length and bytes 0, 1, 8, 9 (probe.h ASR_AEAD_*)
+ * so the analyzer can tell TLS 1.3 (5-byte record header AAD; the
+ * plaintext ends with the inner content type and padding) from TLS 1.2
+ * (13 bytes, the type is byte 8) from other uses of the AEAD.
+ *
+ * The socket: rustls does no I/O itself; tokio-rustls reads the socket
+ * and then decrypts, and encrypts and then writes it, on the same thread
+ * in the same poll.  So an open takes the fd of the thread's last
+ * read-family syscall on a socket, and the first write-family syscall on
+ * a socket after a seal binds that seal's context to its fd: remembered
+ * per (tgid, context) for the next seals, and told to the analyzer at
+ * once with a CAP_REC_TLS without payload (orig_len 0), since the seal
+ * that started the connection was recorded before its fd was known.
+ */
+#ifndef AS_BPF_TLS_AEAD_BPF_H
+#define AS_BPF_TLS_AEAD_BPF_H
+
+/* per thread: the state the probes and the syscall hook share */
+struct aead_thr {
+	__u64 seal_ctx;    /* last sealed context not yet seen written */
+	__u64 open_ctx;    /* open in flight: its context, 0 when none */
+	__u64 open_out;
+	__u64 open_outlen;
+	__s64 open_ad;
+	__u32 cookie;      /* attach cookie of the open in flight */
+	__u32 seal_cookie;
+	__s32 rd_fd;       /* socket of the last read-family syscall, -1 */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct aead_thr);
+} aead_thr SEC(".maps");
+
+struct aead_key {
+	__u64 ctx;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* (tgid, context) -> socket fd */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct aead_key);
+	__type(value, __s32);
+} aead_fd SEC(".maps");
+
+/* set once an AEAD probe fired: until then the syscall hook does nothing */
+__u32 aead_on = 0;
+
+static __always_inline struct aead_thr *aead_thr_get(__u32 tid)
+{
+	struct aead_thr *t = bpf_map_lookup_elem(&aead_thr, &tid), z = {};
+
+	if (t)
+		return t;
+	z.rd_fd = -1;
+	bpf_map_update_elem(&aead_thr, &tid, &z, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&aead_thr, &tid);
+}
+
+/* AAD length and bytes 0, 1, 8, 9 (see ASR_AEAD_* in probe.h) */
+static __always_inline __s64 aead_ad(__u64 ad, __u64 len)
+{
+	__u8 b[10] = {};
+
+	if (len >= 10)
+		bpf_probe_read_user(b, 10, (void *)ad);
+	else if (len >= 2)
+		bpf_probe_read_user(b, 2, (void *)ad);
+	return (__s64)((len > 0xffff ? 0xffff : len) | (__u64)b[0] << 16 | (__u64)b[1] << 24 |
+		       (__u64)b[8] << 32 | (__u64)b[9] << 40);
+}
+
+static __always_inline __s32 aead_fd_of(__u64 actx)
+{
+	struct aead_key k = { .ctx = actx, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	__s32 *fd = bpf_map_lookup_elem(&aead_fd, &k);
+
+	return fd ? *fd : -1;
+}
+
+static __always_inline void aead_emit(__u64 actx, __u64 buf, __u64 n, __s32 fd, __u32 cookie,
+				      __s64 ad, __u16 dir)
+{
+	struct tls_ctx c = {};
+	__u32 chunks;
+
+	c.buf = buf;
+	c.t.conn = actx;
+	c.t.fd = fd;
+	c.t.func = ASR_CK_FUNC(cookie);
+	c.t.target = ASR_CK_TARGET(cookie);
+	c.t.dir = dir;
+	c.t.ret = ad;
+	c.orig = n;
+	c.total = n < cfg_tls_snap ? n : cfg_tls_snap;
+	hdr_fill(&c.h, CAP_REC_TLS, sizeof(c.t));
+	c.h.orig_len = n;
+	chunks = (c.total + CAP_REC_CHUNK_MAX - 1) / CAP_REC_CHUNK_MAX;
+	if (!chunks)
+		chunks = 1;
+	bpf_loop(chunks, tls_chunk, &c, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(asr_aead_seal, void *actx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 a[4] = {}; /* in, in_len, ad, ad_len */
+	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
+	struct aead_thr *t;
+
+	if (!traced_current())
+		return 0;
+	if (bpf_probe_read_user(a, sizeof(a), (void *)(PT_REGS_SP(ctx) + 8)) || !a[1])
+		return 0;
+	if (!aead_on)
+		aead_on = 1;
+	aead_emit((__u64)actx, a[0], a[1], aead_fd_of((__u64)actx), cookie, aead_ad(a[2], a[3]),
+		  CAP_TLS_WRITE);
+	t = aead_thr_get(tid);
+	if (t) {
+		t->seal_ctx = (__u64)actx;
+		t->seal_cookie = cookie;
+	}
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(asr_aead_open, void *actx, void *out, void *out_len)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 a[4] = {};
+	struct aead_thr *t;
+
+	if (!traced_current())
+		return 0;
+	if (!aead_on)
+		aead_on = 1;
+	t = aead_thr_get(tid);
+	if (!t)
+		return 0;
+	bpf_probe_read_user(a, sizeof(a), (void *)(PT_REGS_SP(ctx) + 8));
+	t->open_ctx = (__u64)actx;
+	t->open_out = (__u64)out;
+	t->open_outlen = (__u64)out_len;
+	t->open_ad = aead_ad(a[2], a[3]);
+	t->cookie = (__u32)bpf_get_attach_cookie(ctx);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(asr_aead_open_ret, long rax)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct aead_thr *t = bpf_map_lookup_elem(&aead_thr, &tid);
+	struct aead_key k = {};
+	__u64 actx, n = 0;
+	__s32 fd;
+
+	if (!t || !t->open_ctx)
+		return 0;
+	actx = t->open_ctx;
+	t->open_ctx = 0;
+	if ((int)rax != 1 || bpf_probe_read_user(&n, sizeof(n), (void *)t->open_outlen) || !n)
+		return 0;
+	fd = t->rd_fd;
+	if (fd >= 0) {
+		k.ctx = actx;
+		k.tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_map_update_elem(&aead_fd, &k, &fd, BPF_ANY);
+	} else {
+		fd = aead_fd_of(actx);
+	}
+	aead_emit(actx, t->open_out, n, fd, t->cookie, t->open_ad, CAP_TLS_READ);
+	return 0;
+}
+
+struct aead_bind {
+	struct cap_rec_hdr h;
+	struct cap_tls t;
+};
+
+/* A seal's context was written to socket @fd: remember it and say so. */
+static __always_inline void aead_bind(struct aead_thr *t, __s32 fd)
+{
+	struct aead_key k = { .ctx = t->seal_ctx, .tgid = bpf_get_current_pid_tgid() >> 32 };
+	__s32 *old = bpf_map_lookup_elem(&aead_fd, &k);
+	struct aead_bind r = {};
+
+	t->seal_ctx = 0;
+	if (old && *old == fd)
+		return;
+	bpf_map_update_elem(&aead_fd, &k, &fd, BPF_ANY);
+	hdr_fill(&r.h, CAP_REC_TLS, sizeof(r.t));
+	r.t.conn = k.ctx;
+	r.t.fd = fd;
+	r.t.dir = CAP_TLS_WRITE;
+	r.t.func = ASR_CK_FUNC(t->seal_cookie);
+	r.t.target = ASR_CK_TARGET(t->seal_cookie);
+	emit(&r, sizeof(r), ASR_P_TLS, 0);
+}
+
+/*
+ * Called by sys_enter for the socket I/O syscalls (read, write, readv,
+ * writev, sendto, recvfrom, sendmsg, recvmsg): x86_64 numbers of the reads
+ * are 0, 19, 45 and 47.
+ */
+static __always_inline void aead_note_sys(long nr, __u64 fd)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	int rd = nr == 0 || nr == 19 || nr == 45 || nr == 47;
+	struct aead_thr *t;
+
+	if (!aead_on)
+		return;
+	t = bpf_map_lookup_elem(&aead_thr, &tid);
+	if (!t && (!rd || !traced_current()))
+		return;
+	if (t && !rd && !t->seal_ctx)
+		return;
+	if ((file_mode(fd_file((int)fd)) & S_IFMT) != S_IFSOCK)
+		return;
+	if (!t)
+		t = aead_thr_get(tid);
+	if (!t)
+		return;
+	if (rd)
+		t->rd_fd = (int)fd;
+	else
+		aead_bind(t, (int)fd);
+}
+
+#endif
