@@ -23,6 +23,7 @@
 #include "rec_bpf.h"
 #include "rec_disc.h"
 #include "rec_tlsfast.h"
+#include "rec_tlshint.h"
 
 struct tls_func {
 	const char *name;
@@ -59,6 +60,21 @@ struct rec_tls {
 	unsigned attached, failed;
 };
 
+/* Remember (dev, ino); returns 1 if it was new. */
+static int seen_add(struct rec_tls *t, uint32_t dev, uint64_t ino);
+
+/*
+ * The recorder's own binary is never a target: a command's child is still
+ * running it before its exec, and it holds rec_tlshint's marker strings.
+ */
+static void skip_self(struct rec_tls *t)
+{
+	struct stat st;
+
+	if (!stat("/proc/self/exe", &st))
+		seen_add(t, (major(st.st_dev) << 20) | minor(st.st_dev), st.st_ino);
+}
+
 int rec_tls_new(struct rec_bpf *b, rec_tls_emit_fn emit, void *ctx, struct rec_tls **out)
 {
 	struct rec_tls *t = calloc(1, sizeof(*t));
@@ -73,11 +89,11 @@ int rec_tls_new(struct rec_bpf *b, rec_tls_emit_fn emit, void *ctx, struct rec_t
 	t->bpf = b;
 	t->emit = emit;
 	t->ctx = ctx;
+	skip_self(t);
 	*out = t;
 	return 0;
 }
 
-/* Remember (dev, ino); returns 1 if it was new. */
 static int seen_add(struct rec_tls *t, uint32_t dev, uint64_t ino)
 {
 	size_t i;
@@ -261,6 +277,9 @@ static uint64_t mono_ns(void)
 }
 
 /* @disc: how a discovered function was found ("cache", "scan 0.31 s"), or NULL */
+/* emit_target's @rc for a file with TLS code but no function found */
+#define NOTHING_TO_PROBE (-ENOENT)
+
 static void emit_target(struct rec_tls *t, const char *path, const struct elf_info *info,
 			const struct tls_func *fn, uint64_t off, const char *method,
 			const char *disc, uint32_t pid, int rc)
@@ -284,7 +303,7 @@ static void emit_target(struct rec_tls *t, const char *path, const struct elf_in
 	cap_meta_put(&kv, "index", num);
 	snprintf(num, sizeof(num), "%u", (unsigned)ASR_CK_FUNC(fn->cookie));
 	cap_meta_put(&kv, "func", num);
-	cap_meta_put(&kv, "attached", rc ? strerror(-rc) : "yes");
+	cap_meta_put(&kv, "attached", !rc ? "yes" : rc == NOTHING_TO_PROBE ? "no" : strerror(-rc));
 	h.type = CAP_REC_TARGET;
 	h.hdr_len = sizeof(h);
 	h.ts_ns = mono_ns();
@@ -325,6 +344,35 @@ static const struct tls_func fast_read = { "ssl_read_internal", "openssl",
  * A file without TLS symbols: let rec_disc find the functions (a stripped
  * static binary such as Bun's claude.exe) and attach them.
  */
+/*
+ * A file with a TLS implementation in it but nothing to probe: the user
+ * must hear that this program's TLS traffic will be missing, and the
+ * capture must say so too (a TARGET record with attached=no).
+ */
+static void warn_unprobed(struct rec_tls *t, const char *path, const struct elf_info *info,
+			  uint32_t pid)
+{
+	char what[128], comm[32] = "?", p[64];
+	struct tls_func fn = { "", what, 0 };
+	FILE *f;
+
+	if (rec_tlshint(path, what, sizeof(what)) <= 0)
+		return;
+	snprintf(p, sizeof(p), "/proc/%u/comm", pid);
+	if ((f = fopen(p, "re"))) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = 0;
+		fclose(f);
+	}
+	/* the recorder's own program prints here: rec_tls is not a library */
+	fprintf(stderr,
+		"asrecord: warning: '%s' (pid %u, %s) contains TLS code (%s) but no function to "
+		"probe was found in it: its TLS plaintext will not be recorded\n",
+		path, pid, comm, what);
+	emit_target(t, path, info, &fn, 0, "TLS implementation markers, no function located",
+		    NULL, pid, NOTHING_TO_PROBE);
+}
+
 static int attach_discovered(struct rec_tls *t, const char *path, const struct elf_info *info,
 			     uint32_t pid)
 {
@@ -333,8 +381,10 @@ static int attach_discovered(struct rec_tls *t, const char *path, const struct e
 	uint64_t t0 = mono_ns();
 	int i, n = rec_disc_find(path, info->build_id, &r);
 
-	if (n <= 0)
+	if (n <= 0) {
+		warn_unprobed(t, path, info, pid);
 		return 0;
+	}
 	if (r.cached)
 		snprintf(disc, sizeof(disc), "cache");
 	else

@@ -11,8 +11,8 @@
 . tests/lib.sh
 . tests/agents/install.sh
 
-T=$O/asanalyze
-R=$O/asrecord
+T=$(realpath "$O/asanalyze")
+R=$(realpath "$O/asrecord")
 need_root
 [ -x "$T" ] && [ -x "$R" ] || skip_all "build asrecord and asanalyze first (make)"
 need_cmd python3
