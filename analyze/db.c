@@ -437,7 +437,7 @@ static int put_call(struct dbw *w, sqlite3_stmt *c, size_t i)
 	const struct stream_conn *sc = x->ex->conn;
 	const struct tree_proc *p = sc ? tree_get(w->m->tree, sc->pid, sc->start_ns) : NULL;
 
-	return run(w, c, "iiIIIsssrisssIrrrsIIIIdssrIIIdddssi", (int64_t)i + 1, (int64_t)x->ex->id,
+	return run(w, c, "iiIIIsssrisssIrrrsIIIIdssrIIIdddsssi", (int64_t)i + 1, (int64_t)x->ex->id,
 		   NUL_IF(!sc, sc ? sc->id : 0), NUL_IF(!p, p ? p->id : 0),
 		   NUL_IF(!sc, sc ? sc->pid : 0), x->provider, x->api, x->host, x->path,
 		   (int64_t)x->stream, x->model_req, x->model_resp, x->resp_id,

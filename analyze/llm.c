@@ -207,6 +207,8 @@ static const struct llm_ops *detect(struct llm_call *c, const struct http_msg *r
 	const char *p = c->path, *host = c->host ? c->host : "";
 	int openai_host = strcasestr(host, "openai.com") != NULL;
 	int has_msgs = json_is_array(json_object_get(body, "messages"));
+	/* Anthropic's count_tokens takes a Messages request as it is */
+	int anth_path = ends_with(p, "/messages") || ends_with(p, "/messages/count_tokens");
 
 	if (c->ex->ws) {
 		/* WebSocket (wsconv.h): the only request message it pairs */
@@ -229,7 +231,7 @@ static const struct llm_ops *detect(struct llm_call *c, const struct http_msg *r
 		return &llm_gemini_ops;
 	}
 	if (ends_with(p, "/chat/completions") ||
-	    (has_msgs && !http_msg_header(req, "anthropic-version") && !ends_with(p, "/messages") &&
+	    (has_msgs && !http_msg_header(req, "anthropic-version") && !anth_path &&
 	     json_is_string(json_object_get(body, "model")))) {
 		c->provider = openai_host ? "openai" : "openai-compatible";
 		c->api = "chat.completions";
@@ -240,7 +242,7 @@ static const struct llm_ops *detect(struct llm_call *c, const struct http_msg *r
 		c->api = "responses";
 		return &llm_openai_responses_ops;
 	}
-	if (has_msgs && (ends_with(p, "/messages") || http_msg_header(req, "anthropic-version"))) {
+	if (has_msgs && (anth_path || http_msg_header(req, "anthropic-version"))) {
 		c->provider = "anthropic";
 		c->api = "messages";
 		return &llm_anthropic_ops;

@@ -18,6 +18,7 @@
  * finder table is redone too, so a finder added later gets its chance on
  * files that found nothing before.  Results with no function are cached as
  * well: most executables mapped by an agent hold no TLS library.
+ * A directory that is not ours or that others may write is not used.
  */
 #include "rec_disc.h"
 
@@ -82,6 +83,18 @@ static int make_dir(const char *dir)
 	if (mkdir(p, 0700) && errno != EEXIST)
 		return -errno;
 	return 0;
+}
+
+/*
+ * What the cache says decides where uprobes go in every process that maps
+ * a file: use only a directory of our own that nobody else can write.
+ */
+static int dir_safe(const char *dir)
+{
+	struct stat st;
+
+	return !lstat(dir, &st) && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
 static int file_sha256(int fd, char *hex, size_t n)
@@ -241,8 +254,11 @@ int rec_disc_find(const char *path, const char *build_id, struct rec_disc_result
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (build_id && *build_id && strspn(build_id, "0123456789abcdef") == strlen(build_id) &&
-	    strlen(build_id) < sizeof(key))
+	if (make_dir(dir) || !dir_safe(dir))
+		have_key = 0;
+	else if (build_id && *build_id &&
+		 strspn(build_id, "0123456789abcdef") == strlen(build_id) &&
+		 strlen(build_id) < sizeof(key))
 		have_key = snprintf(key, sizeof(key), "%s", build_id) > 0;
 	else
 		have_key = !file_sha256(fd, key, sizeof(key));
@@ -257,7 +273,7 @@ int rec_disc_find(const char *path, const char *build_id, struct rec_disc_result
 	}
 	rc = run_finders(fd, path, out);
 	sanitize(out);
-	if (rc >= 0 && have_key && !make_dir(dir))
+	if (rc >= 0 && have_key)
 		cache_write(file, fd, out);
 	close(fd);
 	return rc < 0 ? rc : out->n;

@@ -276,17 +276,18 @@ static const char *bounds(const struct bfunc *f)
 	return f->how & REC_DELF_FDE ? ".eh_frame_hdr" : "padding";
 }
 
-static int scan(const struct rec_delf *e, struct bscan *b, uint64_t *strs, int *nstrs)
+/* Find the error sites and group them; 1 when there are some. */
+static int scan(const struct rec_delf *e, struct bscan *b)
 {
+	uint64_t strs[MAX_STRS];
+	/* BoringSSL's libssl is C++ since 2017; OpenSSL's ssl/ssl_lib.c is not
+	 * ours (other error calls, other reason numbers) */
 	int ns = rec_delf_strings(e, "ssl/ssl_lib.cc", strs, MAX_STRS);
 
-	if (ns <= 0)
-		ns = rec_delf_strings(e, "ssl/ssl_lib.c", strs, MAX_STRS);
 	if (ns <= 0)
 		return 0;
 	if (ns > MAX_STRS)
 		ns = MAX_STRS;
-	*nstrs = ns;
 	b->e = e;
 	rec_delf_refs(e, strs, ns, on_site, b);
 	return b->sites ? 1 : 0;
@@ -297,12 +298,11 @@ int rec_disc_boringssl(int fd, const char *path, struct rec_disc_result *out)
 	struct rec_delf e;
 	struct bscan *b;
 	const struct bfunc *w, *r = NULL;
-	uint64_t strs[MAX_STRS], wrap = 0;
+	uint64_t wrap = 0;
 	char how[128];
-	int rc, ns = 0;
+	int rc;
 
 	(void)path;
-	(void)ns;
 	rc = rec_delf_open(fd, &e);
 	if (rc)
 		return rc == -ENOEXEC ? 0 : rc;
@@ -311,7 +311,7 @@ int rec_disc_boringssl(int fd, const char *path, struct rec_disc_result *out)
 		rec_delf_close(&e);
 		return -ENOMEM;
 	}
-	rc = scan(&e, b, strs, &ns);
+	rc = scan(&e, b);
 	if (rc <= 0)
 		goto out;
 	w = find_write(b);

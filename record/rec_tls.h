@@ -11,6 +11,9 @@
  * traced).  No fixed paths, no external commands.  Each attached function
  * is described by a CAP_REC_TARGET record (path, build_id, symbol, offset,
  * kind, method, pid, index) handed to @emit; cap_tls.target is that index.
+ * A file with none of these symbols goes to rec_disc (stripped static
+ * binaries: BoringSSL in Bun, ...); what it finds is attached the same way
+ * and its record also says "discovery": "cache" or "scan N s".
  *
  * Files are examined once, keyed by (device, inode).  Processes that map a
  * TLS library later are covered by the control records of the kernel side

@@ -8,7 +8,8 @@
 # itself (no --tls-lib) and say so in its TARGET records; a second run must
 # take them from the discovery cache.  asanalyze must rebuild every turn
 # the mock served, field by field, show HEAD / as a plain HTTP request,
-# redact the key and tie the shell Claude spawned to the Bash call.  Both
+# redact the key and tie the shell Claude spawned to the Bash call; a
+# request repeated after a 529 is a retry; -p on a running claude works.  Both
 # pinned versions (CUR, OLD: two Bun and BoringSSL builds) are recorded.
 . tests/lib.sh
 . tests/agents/install.sh
@@ -196,6 +197,109 @@ if record_run "claude-code $CLAUDE_CUR" "$CUR_BIN" "$D"; then
 		check "claude-code $CLAUDE_CUR (cached): every served call comes out right" \
 			compare "$D2/served.jsonl" "$D2/calls.jsonl" "$D2"
 	fi
+fi
+
+# an overloaded error on the first request: Claude sends it again, which
+# asanalyze must call a retry
+if [ -d "$TMPD/cur" ]; then
+	D=$TMPD/retry
+	mkdir -p "$D"
+	export MOCK_CLAUDE_FAIL_FIRST=1
+	if record_run "claude-code $CLAUDE_CUR (529 first)" "$CUR_BIN" "$D"; then
+		"$T" conversations -q "$D/rec.pcapng.zst" >"$D/conv.txt"
+		check_grep "529 first: the failed call is shown with its API error" \
+			"^api error: overloaded_error: Overloaded" "$D/conv.txt"
+		check_grep "529 first: the same request again is a retry" \
+			"^=== call 2  retry  anthropic messages" "$D/conv.txt"
+		check_grep "529 first: the turn after it is a turn" \
+			"^=== call 3  turn  anthropic messages" "$D/conv.txt"
+	fi
+	unset MOCK_CLAUDE_FAIL_FIRST
+fi
+
+# -p PID: claude runs untraced; the mock holds its first answer until
+# asrecord says its probes are attached, so the answer to the first request
+# (whose request went out before), the Bash child and the second turn are
+# seen
+D=$TMPD/attach
+mkdir -p "$D/home" "$D/work" "$D/out"
+if MOCK_CLAUDE_DIR=$D/out MOCK_CLAUDE_HOLD=$D/attached MOCK_PROFILE=claude \
+	mock_start "$D" 120; then
+	(cd "$D/work" && exec env HOME="$D/home" ANTHROPIC_API_KEY=$KEY \
+		ANTHROPIC_BASE_URL=https://127.0.0.1:$PORT NODE_EXTRA_CA_CERTS=$CERT \
+		CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1 \
+		"$CUR_BIN" -p "write hi into a file in $D/out" --allowedTools Bash \
+		</dev/null >"$D/claude.out" 2>"$D/claude.err") &
+	CL=$!
+	i=0
+	while [ ! -e "$D/attached.waiting" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	timeout 100 "$R" -v -w "$D/att.pcapng.zst" -p "$CL" 2>"$D/asrecord.err" &
+	REC=$!
+	i=0
+	while ! grep -q 'TLS functions attached' "$D/asrecord.err" && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	touch "$D/attached"
+	wait "$REC"
+	check "asrecord -p on a running claude exits 0" [ $? = 0 ]
+	wait "$CL"
+	check "claude exits 0" [ $? = 0 ]
+	kill "$MOCK" 2>/dev/null
+	wait "$MOCK" 2>/dev/null
+	check_grep "attached: the Bash tool wrote the file" "^hi$" "$D/out/claude-out.txt"
+	"$T" dump --type target "$D/att.pcapng.zst" >"$D/targets.txt"
+	check_grep "attached: SSL_write and SSL_read of the running claude are hooked" \
+		"symbol=SSL_read .*kind=boringssl .*attached=yes" "$D/targets.txt"
+	"$T" conversations -q "$D/att.pcapng.zst" >"$D/conv.txt"
+	check_grep "attached: the turn after the attach is rebuilt, tool result and answer" \
+		"^\[user\] \[tool_result\] claude-out.txt" "$D/conv.txt"
+	check_grep "attached: ... with the final answer" "^Done: claude-out.txt holds hi" \
+		"$D/conv.txt"
+	"$T" tree -q "$D/att.pcapng.zst" >"$D/tree.txt"
+	check_grep "attached: the shell claude spawned is traced" \
+		"bash,[0-9]+ -c .*echo hi > $D/out/claude-out.txt" "$D/tree.txt"
+else
+	skip_one "asrecord -p on a running claude" "the mock did not start"
+fi
+
+# the cache itself, through the discovery code alone (build/tests/disc_find)
+DF=$O/tests/disc_find
+if [ -x "$DF" ] && [ -d "$ASIGHT_CACHE_DIR" ]; then
+	BID=$(ls "$ASIGHT_CACHE_DIR" | grep -E '^[0-9a-f]{40}$' | while read -r f; do
+		grep -q '^f .* SSL_write boringssl' "$ASIGHT_CACHE_DIR/$f" && echo "$f"; done | head -1)
+	E=$ASIGHT_CACHE_DIR/$BID
+	"$DF" "$CUR_BIN" "$BID" >"$TMPD/df1.out"
+	check_grep "disc_find: the entry asrecord wrote is used" "^found 2 in .* \(cache\)" \
+		"$TMPD/df1.out"
+	sed -i 's/^\(f [0-9a-f]* [0-9a-f]* \)[0-9a-f]\{4\}/\10000/' "$E"
+	"$DF" "$CUR_BIN" "$BID" >"$TMPD/df2.out"
+	check "disc_find: an entry whose bytes do not match the file is redone" \
+		sh -c "grep -q '^found 2 in' '$TMPD/df2.out' && ! grep -q cache '$TMPD/df2.out'"
+	"$DF" "$CUR_BIN" "$BID" >"$TMPD/df3.out"
+	check_grep "disc_find: ... and rewritten" "^found 2 in .* \(cache\)" "$TMPD/df3.out"
+	printf 'asight-disc 1 boringssl\nsize 1\nf zz\n' >"$E"
+	"$DF" "$CUR_BIN" "$BID" >"$TMPD/df4.out"
+	check "disc_find: a damaged entry is redone" \
+		sh -c "grep -q '^found 2 in' '$TMPD/df4.out' && ! grep -q cache '$TMPD/df4.out'"
+	check_grep "disc_find: the same offsets as asrecord found" \
+		"^SSL_write 0x$(sed -n 's/.*symbol=SSL_write offset=0x\([0-9a-f]*\) .*/\1/p' \
+		"$TMPD/cur/targets.txt" | head -1) " "$TMPD/df4.out"
+	mkdir -m 777 "$TMPD/open"
+	ASIGHT_CACHE_DIR=$TMPD/open "$DF" "$CUR_BIN" "$BID" >/dev/null
+	ASIGHT_CACHE_DIR=$TMPD/open "$DF" "$CUR_BIN" "$BID" >"$TMPD/df7.out"
+	check "disc_find: a cache directory others may write is not used" \
+		sh -c "grep -q '^found 2 in' '$TMPD/df7.out' && ! grep -q cache '$TMPD/df7.out' &&
+		[ -z \"\$(ls '$TMPD/open')\" ]"
+	"$DF" /bin/true >"$TMPD/df5.out"
+	check_grep "disc_find: nothing in a binary without BoringSSL" "^found 0 in" "$TMPD/df5.out"
+	"$DF" "$0" >"$TMPD/df6.out"
+	check_grep "disc_find: nothing in a file that is not ELF" "^found 0 in" "$TMPD/df6.out"
+else
+	skip_one "discovery cache checks" "no $DF or no cache written"
 fi
 
 if [ -n "$OLD_BIN" ]; then

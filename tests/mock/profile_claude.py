@@ -17,12 +17,13 @@ which do not exist here.
 
 The script: a user prompt gets a Bash tool call running MOCK_CLAUDE_CMD
 (default: write a file into MOCK_CLAUDE_DIR and list it), its tool result
-gets the final text.  Side calls get a short text answer, count_tokens a
+gets the final text (MOCK_CLAUDE_FAIL_FIRST=1: the first request gets a 529
+overloaded error first, which Claude retries).  Side calls get a short text answer, count_tokens a
 count, any other path a JSON 404; every request is noted in
 MOCK_CLAUDE_REQLOG (JSON lines) when that is set, so a new version's needs
 show up there.
 """
-import json, os
+import json, os, time
 
 FINAL = "Done: claude-out.txt holds hi."
 
@@ -70,12 +71,43 @@ def handle(handler, method):
         note(handler, method, body.decode("utf-8", "replace")[:2000])
         send(handler, 200, {"input_tokens": 4242})
         return True
+    if path.endswith("/messages") and os.environ.get("MOCK_CLAUDE_FAIL_FIRST"):
+        with handler.server.lock:
+            first = not getattr(handler.server, "claude_failed", False)
+            handler.server.claude_failed = True
+        if first:
+            # one overloaded error: the SDK sends the same request again
+            handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+            note(handler, method, "(answered 529)")
+            b = json.dumps({"type": "error", "error": {"type": "overloaded_error",
+                                                       "message": "Overloaded"}}).encode()
+            handler.send_response(529)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("retry-after-ms", "10")
+            handler.send_header("Content-Length", str(len(b)))
+            handler.end_headers()
+            handler.wfile.write(b)
+            return True
     if not path.endswith("/messages"):
         note(handler, method)
         send(handler, 404, {"type": "error", "error": {"type": "not_found_error",
                                                        "message": "not mocked"}})
         return True
     return False
+
+
+def hold():
+    """MOCK_CLAUDE_HOLD=PATH: hold the first answer until PATH exists (a test
+    attaches asrecord -p to the running claude meanwhile); PATH.waiting says
+    the hold began."""
+    path = os.environ.get("MOCK_CLAUDE_HOLD")
+    if not path or os.path.exists(path + ".waiting"):
+        return
+    open(path + ".waiting", "w").close()
+    for _ in range(600):
+        if os.path.exists(path):
+            return
+        time.sleep(0.1)
 
 
 def adjust(turn, req, handler):
@@ -90,6 +122,7 @@ def adjust(turn, req, handler):
         turn.purpose = "side-call"
         return
     turn.purpose = "turn"
+    hold()
     turn.args = {"command": command()}
     if not turn.tool:
         turn.text = FINAL

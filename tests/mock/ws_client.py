@@ -13,7 +13,9 @@ instructions, a user prompt and a "shell" tool, reads the events up to
 response.completed (a function call), "runs" the command (really with
 --run), then sends a second response.create with only the
 function_call_output and previous_response_id, reads the final answer,
-pings, and closes with code 1000.  Client messages go in N frames with
+pings, and closes with code 1000.  With --stale-prev it first sends a third
+response.create naming a previous_response_id the server never gave
+(answered by an "error" event).  Client messages go in N frames with
 --fragments N.  --transcript logs every TLS write and read in the format of
 llm_client.py, so tests/tools/mkllmcap can turn it into a capture.
 Prints "done RESP1 RESP2" at the end.
@@ -168,7 +170,7 @@ def turn(ws, body):
         elif t == "response.function_call_arguments.delta":
             calls[ev["output_index"]]["arguments"] += ev["delta"]
         elif t == "error":
-            sys.exit("ws_client: error event: %s" % m)
+            return None, m, []
         elif t == "response.completed":
             rid = ev["response"]["id"]
             return rid, text, list(calls.values())
@@ -181,6 +183,7 @@ def main():
     ap.add_argument("--deflate", action="store_true")
     ap.add_argument("--fragments", type=int, default=1)
     ap.add_argument("--run", action="store_true")
+    ap.add_argument("--stale-prev", action="store_true")
     ap.add_argument("--transcript")
     a = ap.parse_args()
     log = Log(a.transcript)
@@ -191,7 +194,7 @@ def main():
     user = {"type": "message", "role": "user",
             "content": [{"type": "input_text", "text": PROMPT}]}
     r1, _, calls = turn(ws, dict(base, input=[user]))
-    if not calls:
+    if not r1 or not calls:
         sys.exit("ws_client: no function call in turn 1")
     log.put(ev="exec", argv=["/bin/sh", "-c", CMD], writes=["/tmp/asight-mock/ls.out"],
             cwd="/tmp/asight-mock")
@@ -203,6 +206,10 @@ def main():
     out = {"type": "function_call_output", "call_id": calls[0]["call_id"],
            "output": "a.txt\nb.txt"}
     r2, text, _ = turn(ws, dict(base, previous_response_id=r1, input=[out]))
+    if a.stale_prev:
+        r3, err, _ = turn(ws, dict(base, previous_response_id="resp_gone", input=[user]))
+        if r3 is not None or "previous_response_not_found" not in err:
+            sys.exit("ws_client: a stale previous_response_id was answered")
     ws.write(ws.frame(9, b"bye?"))
     ws.write(ws.frame(8, struct.pack(">H", 1000) + b"done"))
     try:
