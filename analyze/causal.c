@@ -134,10 +134,27 @@ static int default_tool(const struct win *w)
 	return w->c->ncalls ? 0 : -1;
 }
 
+static int match_argv(const struct win *w, char **argv, uint32_t argc);
+
+/*
+ * Any exec of the process counts: `bash -lc 'a; b'` execs b in place of
+ * itself (codex's shell tool), so its last argv is no longer the script.
+ */
 static int match_command(const struct win *w, const struct tree_proc *p)
 {
-	char *line = p->argv ? tree_argv_join(p->argv, p->argc) : NULL;
-	const char *last = p->argc ? p->argv[p->argc - 1] : NULL;
+	int hit = p->argv ? match_argv(w, p->argv, p->argc) : -1;
+	size_t k;
+
+	for (k = 0; hit < 0 && k < p->nexecs; k++)
+		if (p->execs[k].argv)
+			hit = match_argv(w, p->execs[k].argv, p->execs[k].argc);
+	return hit;
+}
+
+static int match_argv(const struct win *w, char **argv, uint32_t argc)
+{
+	char *line = tree_argv_join(argv, argc);
+	const char *last = argc ? argv[argc - 1] : NULL;
 	int hit = -1;
 	size_t i;
 

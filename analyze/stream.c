@@ -198,6 +198,7 @@ static void add_chunk(struct stream_set *s, struct stream_conn *c, int dir,
 /* cap_tls.func of EVP_AEAD_CTX_seal and EVP_AEAD_CTX_open (ascap(5)) */
 #define FUNC_AEAD_SEAL 16
 #define FUNC_AEAD_OPEN 17
+#define FUNC_AEAD_SEAL_SCATTER 18
 #define TLS_APP_DATA 23
 
 /* a record kept until the fd of its context is known */
@@ -274,6 +275,9 @@ static long aead_payload(const struct cap_rec *rec, const struct cap_tls *t)
 		return a8 == TLS_APP_DATA ? (long)n : -1;
 	if (adlen != 5 || a0 != TLS_APP_DATA || a1 != 3)
 		return -1;
+	if (t->func == FUNC_AEAD_SEAL_SCATTER && ((r >> 48) & 0xff))
+		/* sealed out of place: the type and padding were the extra input */
+		return (r >> 56) == TLS_APP_DATA ? (long)n : -1;
 	if (rec->hdr.data_off || (rec->hdr.flags & (CAP_RF_MORE | CAP_RF_TRUNC)) ||
 	    n < rec->hdr.orig_len)
 		return (long)n; /* cut short: the type byte is not there */
@@ -404,7 +408,8 @@ int stream_feed(struct stream_set *s, const struct cap_rec *rec)
 	if (rec->hdr.type != CAP_REC_TLS && rec->hdr.type != CAP_REC_TLS_EVENT)
 		return 0;
 	cap_rec_fixed(rec, &t, sizeof(t));
-	if (rec->hdr.type == CAP_REC_TLS && (t.func == FUNC_AEAD_SEAL || t.func == FUNC_AEAD_OPEN))
+	if (rec->hdr.type == CAP_REC_TLS && t.func >= FUNC_AEAD_SEAL &&
+	    t.func <= FUNC_AEAD_SEAL_SCATTER)
 		return aead_feed(s, rec, &t);
 	k = (struct au_key){ rec->hdr.pid, rec->hdr.task_start_ns, t.conn };
 	c = au_map_get(&s->by_ptr, k);

@@ -80,12 +80,17 @@ enum asr_tls_func {
 	 */
 	ASR_TLS_AEAD_SEAL = 16,
 	ASR_TLS_AEAD_OPEN = 17,
+	ASR_TLS_AEAD_SEAL_SCATTER = 18, /* rustls 0.23 TLS 1.2 GCM, later 1.3 too */
 };
-#define ASR_TLS_IS_AEAD(f) ((f) == ASR_TLS_AEAD_SEAL || (f) == ASR_TLS_AEAD_OPEN)
+#define ASR_TLS_IS_AEAD(f) ((f) >= ASR_TLS_AEAD_SEAL && (f) <= ASR_TLS_AEAD_SEAL_SCATTER)
 /* cap_tls.ret of an AEAD record: the AAD length and bytes 0, 1, 8, 9 of it
  * (TLS 1.3: 5 bytes, 23 3 3 ...; TLS 1.2: 13 bytes, seq, type, 3 3 ...) */
 #define ASR_AEAD_ADLEN(r) ((unsigned)((r) & 0xffff))
 #define ASR_AEAD_AD(r, i) ((unsigned)(((r) >> (16 + 8 * (i))) & 0xff)) /* i: 0 1 2 3 */
+/* seal_scatter's extra input (TLS 1.3 out of place: the content type, then
+ * padding): its length (at most 255) and first byte */
+#define ASR_AEAD_EXTRA_LEN(r) ((unsigned)(((r) >> 48) & 0xff))
+#define ASR_AEAD_EXTRA0(r) ((unsigned)(((r) >> 56) & 0xff))
 #define ASR_CK_FUNC(c) ((c) & 0xff)
 #define ASR_CK_READ 0x100 /* plaintext is received: copy after the call */
 #define ASR_CK_EX 0x200   /* *_ex API: returns 1, byte count via 4th argument */

@@ -11,7 +11,9 @@
  *   EVP_AEAD_CTX_open(ctx, out, out_len*, max_out, nonce, nonce_len,
  *                     in, in_len, ad, ad_len)   plaintext is `out`, *out_len
  *                     bytes, read at return when it returned 1
- * Arguments 7-10 are on the stack (sp+8 .. sp+32 at entry).  One
+ *   EVP_AEAD_CTX_seal_scatter(...)             the same for the seal rustls
+ *                     0.23 uses for TLS 1.2 GCM (and later ones for 1.3)
+ * Arguments past the 6th are on the stack (sp+8, sp+16, ... at entry).  One
  * CAP_REC_TLS per call, cut into chunks like tls.bpf.h (tls_chunk): conn
  * is the context, which belongs to one direction of one connection (and
  * one key: TLS 1.3 handshake and application keys are different contexts);
@@ -124,22 +126,42 @@ static __always_inline void aead_emit(__u64 actx, __u64 buf, __u64 n, __s32 fd, 
 	bpf_loop(chunks, tls_chunk, &c, 0);
 }
 
+/*
+ * Both seals: EVP_AEAD_CTX_seal (stack: in, in_len, ad, ad_len) and
+ * EVP_AEAD_CTX_seal_scatter(ctx, out, out_tag, out_tag_len*, max_tag,
+ * nonce, nonce_len, in, in_len, extra_in, extra_in_len, ad, ad_len), whose
+ * extra input (TLS 1.3 sealed out of place: the content type) goes into
+ * the top 16 bits of ret (probe.h ASR_AEAD_EXTRA_*).
+ */
 SEC("uprobe")
 int BPF_KPROBE(asr_aead_seal, void *actx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 a[4] = {}; /* in, in_len, ad, ad_len */
+	__u64 a[7] = {}; /* seal: in, in_len, ad, ad_len; scatter: nonce_len, in, ... */
 	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 in, n, ad, adlen, xlen = 0;
+	__u8 x0 = 0;
 	struct aead_thr *t;
+	__s64 r;
 
 	if (!traced_current())
 		return 0;
-	if (bpf_probe_read_user(a, sizeof(a), (void *)(PT_REGS_SP(ctx) + 8)) || !a[1])
+	if (bpf_probe_read_user(a, sizeof(a), (void *)(PT_REGS_SP(ctx) + 8)))
+		return 0;
+	if (ASR_CK_FUNC(cookie) == ASR_TLS_AEAD_SEAL_SCATTER) {
+		in = a[1], n = a[2], ad = a[5], adlen = a[6];
+		xlen = a[4] > 0xff ? 0xff : a[4];
+		if (xlen)
+			bpf_probe_read_user(&x0, 1, (void *)a[3]);
+	} else {
+		in = a[0], n = a[1], ad = a[2], adlen = a[3];
+	}
+	if (!n)
 		return 0;
 	if (!aead_on)
 		aead_on = 1;
-	aead_emit((__u64)actx, a[0], a[1], aead_fd_of((__u64)actx), cookie, aead_ad(a[2], a[3]),
-		  CAP_TLS_WRITE);
+	r = aead_ad(ad, adlen) | (__s64)(xlen << 48) | (__s64)((__u64)x0 << 56);
+	aead_emit((__u64)actx, in, n, aead_fd_of((__u64)actx), cookie, r, CAP_TLS_WRITE);
 	t = aead_thr_get(tid);
 	if (t) {
 		t->seal_ctx = (__u64)actx;

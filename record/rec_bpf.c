@@ -172,7 +172,8 @@ int rec_bpf_uprobe(struct rec_bpf *b, const char *path, uint64_t offset, int ret
 
 	/* aws-lc AEAD calls have programs of their own (bpf/tls_aead.bpf.h);
 	 * a seal is copied at entry and needs no return probe */
-	if (ASR_CK_FUNC(cookie) == ASR_TLS_AEAD_SEAL) {
+	if (ASR_CK_FUNC(cookie) == ASR_TLS_AEAD_SEAL ||
+	    ASR_CK_FUNC(cookie) == ASR_TLS_AEAD_SEAL_SCATTER) {
 		if (retprobe)
 			return 0;
 		p = b->skel->progs.asr_aead_seal;

@@ -26,9 +26,12 @@
  *   EVP_AEAD_CTX_seal_scatter  OUTPUT_ALIASES_INPUT, INVALID_OPERATION (112)
  *   EVP_AEAD_CTX_open_gather   OUTPUT_ALIASES_INPUT, CTRL_NOT_IMPLEMENTED
  *                              (104) without BAD_DECRYPT (open may inline it)
- * The last two are not probed (rustls 0.23 does not call them for TLS) but
- * are counted in the method string as a sanity check.  Reason numbers are
- * part of aws-lc's public ABI; line numbers and offsets never matter.
+ * seal_scatter is probed too: rustls 0.23 seals TLS 1.2 GCM records with
+ * it (seal_in_place_separate_tag), and later rustls seals TLS 1.3 records
+ * out of place with it, the content type as its extra input.  open_gather
+ * is only counted (rustls opens with EVP_AEAD_CTX_open, which inlines or
+ * calls it).  Reason numbers are part of aws-lc's public ABI; line numbers
+ * and offsets never matter.
  * BoringSSL has the same file and functions: its finder runs first, and
  * BoringSSL's own SSL_write/SSL_read are the better probe there.
  */
@@ -204,6 +207,11 @@ static int ae_pick(const struct ascan *a, struct rec_disc_result *out)
 				 a->sites, nscat, ngath);
 			ae_put(out, a->e, f, ASR_TLS_AEAD_SEAL, "EVP_AEAD_CTX_seal", how);
 			nseal++;
+		} else if (ae_has(f, AE_ALIAS | AE_INVALID_OP, AE_TOO_LARGE | AE_BAD_DECRYPT)) {
+			snprintf(how, sizeof(how), "cipher/aead.c error sites (reasons 115 112) "
+				 "in .eh_frame_hdr function; %u sites", a->sites);
+			ae_put(out, a->e, f, ASR_TLS_AEAD_SEAL_SCATTER, "EVP_AEAD_CTX_seal_scatter",
+			       how);
 		} else if (ae_has(f, AE_ALIAS | AE_BAD_DECRYPT, AE_TOO_LARGE | AE_INVALID_OP)) {
 			snprintf(how, sizeof(how), "cipher/aead.c error sites (reasons 115 101) "
 				 "in .eh_frame_hdr function; %u sites, scatter/gather %u/%u",

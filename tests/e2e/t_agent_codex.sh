@@ -8,7 +8,10 @@
 # flag names the library, the binary or an offset), say so in TARGET
 # records, and reuse its discovery cache on the next run; asanalyze must
 # rebuild both calls field by field, redact the key and tie the shell to
-# the tool call.  Both pinned versions (CUR, OLD) are recorded.
+# the tool call.  Both pinned versions (CUR, OLD) are recorded over HTTP
+# and SSE (what codex uses for a custom provider), CUR twice (the second
+# run's discovery comes from the cache), and CUR once more over the
+# Responses-over-WebSocket transport it uses for OpenAI's own provider.
 . tests/lib.sh
 . tests/agents/install.sh
 
@@ -33,9 +36,9 @@ KEY=sk-proj-FAKEKEYFORCODEXTESTS0123456789
 export ASIGHT_CACHE_DIR=$TMPD/disc
 . tests/mock/mock.sh
 
-# codex_env DIR PORT: CODEX_HOME with the mock as the provider (HTTP and
-# SSE: a custom provider does not use the WebSocket transport unless
-# supports_websockets is set), no approval prompts, no sandbox
+# codex_env DIR PORT [WS]: CODEX_HOME with the mock as the provider (HTTP
+# and SSE: a custom provider does not use the WebSocket transport unless
+# supports_websockets is set, WS=true), no approval prompts, no sandbox
 codex_env() {
 	mkdir -p "$1/codex" "$1/home" "$1/work" "$1/out"
 	cat >"$1/codex/config.toml" <<EOS
@@ -52,6 +55,7 @@ env_key = "ASIGHT_CODEX_KEY"
 wire_api = "responses"
 request_max_retries = 0
 stream_max_retries = 0
+supports_websockets = ${3:-false}
 EOS
 }
 
@@ -105,13 +109,42 @@ sys.exit(1 if bad else 0)
 EOF
 }
 
-# record_run LABEL BIN DIR: record `codex exec` against a fresh mock
+# compare_ws served.jsonl calls.jsonl: the Responses API over WebSocket
+# (the pre-warm "generate": false is a side call; input is incremental)
+compare_ws() {
+	python3 - "$@" <<'EOF'
+import json, sys
+exp = [json.loads(l) for l in open(sys.argv[1]) if '"api"' in l]
+act = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+bad = []
+if len(exp) != len(act) or len(exp) < 2:
+    bad.append("%d calls served, %d found" % (len(exp), len(act)))
+for i, (e, a) in enumerate(zip(exp, act)):
+    for k in ("purpose", "text", "input_tokens", "output_tokens", "cache_read_tokens"):
+        if e[k] != a[k]:
+            bad.append("call %d: %s: expected %r, got %r" % (i + 1, k, e[k], a[k]))
+    if a["transport"] != "websocket" or a["analysis_error"]:
+        bad.append("call %d: transport %r, error %r" % (i + 1, a["transport"],
+                                                        a["analysis_error"]))
+    w = [(t["id"], t["name"], t["args"]) for t in e["tool_calls"]]
+    g = [(t["id"], t["name"], json.loads(t["arguments"])) for t in a["tool_calls"]]
+    if w != g:
+        bad.append("call %d: tool calls: expected %r, got %r" % (i + 1, w, g))
+res = [m["text"] for m in act[-1]["messages"] if m["role"] == "tool"] if act else []
+if not res or "Process exited with code 0" not in res[-1]:
+    bad.append("the last call does not send the tool's output back: %r" % res)
+print("\n".join(bad) or "%d calls match" % len(exp))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# record_run LABEL BIN DIR [WS]: record `codex exec` against a fresh mock
 record_run() {
 	_l=$1
 	_d=$3
 	MOCK_CODEX_DIR=$_d/out MOCK_PROFILE=codex mock_start "$_d" 120 ||
 		{ skip_one "$_l" "the mock did not start"; return 1; }
-	codex_env "$_d" "$PORT"
+	codex_env "$_d" "$PORT" "${4:-false}"
 	(cd "$_d/work" && env -u OPENAI_API_KEY -u CODEX_API_KEY -u OPENAI_BASE_URL \
 		HOME="$_d/home" CODEX_HOME="$_d/codex" SSL_CERT_FILE=$CERT ASIGHT_CODEX_KEY=$KEY \
 		timeout 100 "$R" -v -w "$_d/rec.pcapng.zst" -- \
@@ -149,9 +182,15 @@ analyze_run() {
 		"$_d/dump.txt"
 	check_grep "$_l: conversations shows the tool call with its command" \
 		"^tool_call [a-z_]+ id=call_codex1 .*echo hi > $_d/out/codex-out.txt" "$_d/conv.txt"
-	check_grep "$_l: explain ties bash -lc to the tool call, exit 0" \
-		"exec +bash,[0-9]+ -lc .*echo hi > $_d/out/codex-out.txt.* \[exit 0\]  \(command, bash" \
-		"$_d/explain.txt"
+	# bash -lc 'echo hi > F; ls D' execs ls in its own place at the end, so
+	# the process explain names by its last image must have exec'd bash first
+	_pid=$(sed -n 's/^ *exec  .* \[exit 0\]  (command, [^,]*,\([0-9]*\))$/\1/p' \
+		"$_d/explain.txt" | head -1)
+	check "$_l: explain ties a process to the tool call by its command, exit 0" \
+		[ -n "$_pid" ]
+	check_grep "$_l: that process is codex's bash -lc running the command" \
+		" $_pid/$_pid +exec +/bin/bash argv=\[/bin/bash -lc 'echo hi > $_d/out/codex-out.txt" \
+		"$_d/dump.txt"
 	check_grep "$_l: explain shows the file the shell wrote" \
 		"file_write $_d/out/codex-out.txt  \((path|command|subtree), " "$_d/explain.txt"
 	check "$_l: the capture holds the key (so the next checks mean something)" \
@@ -176,6 +215,17 @@ if record_run "codex $CODEX_CUR" "$CUR_BIN" "$D"; then
 		check_grep "codex $CODEX_CUR again: discovery came from the cache" \
 			"target .*symbol=EVP_AEAD_CTX_seal .*discovery=cache" "$D2/dump.txt"
 	fi
+fi
+
+# the WebSocket transport codex uses for OpenAI's own provider
+D=$TMPD/ws
+mkdir -p "$D"
+if record_run "codex $CODEX_CUR over WebSocket" "$CUR_BIN" "$D" true; then
+	"$T" conversations --json -q "$D/rec.pcapng.zst" >"$D/calls.jsonl"
+	check "codex $CODEX_CUR over WebSocket: every served call comes out right" \
+		compare_ws "$D/served.jsonl" "$D/calls.jsonl"
+	check "codex $CODEX_CUR over WebSocket: no key in any output" \
+		sh -c "! grep -aq '$KEY' '$D/calls.jsonl'"
 fi
 
 if [ -n "$OLD_BIN" ]; then

@@ -78,6 +78,22 @@ check "transcripts: every served field comes out right" python3 $M/check_calls.p
 	"$TMPD/served-tr.jsonl" "$TMPD/tr.jsonl"
 check "transcripts: conversation rebuilt across previous_response_id" check_chain "$TMPD/tr.jsonl"
 
+# Codex's pre-warm: generate false, then turn 1 continues it with no input
+python3 $M/ws_client.py --port $PORT --cacert $CERT --warmup \
+	--transcript "$TMPD/t3.jsonl" >"$TMPD/c3.out" 2>&1
+mv "$TMPD/served.jsonl" "$TMPD/served-warm.jsonl"
+"$MK" "$TMPD/warm.pcapng.zst" "$TMPD/t3.jsonl"
+"$T" conversations --json -q "$TMPD/warm.pcapng.zst" >"$TMPD/warm.jsonl"
+# (no check_calls.py: a pre-warm has no first token by design)
+check "pre-warm: a side-call, and turn 1 rebuilt from it" python3 -c "
+import json, sys
+c = [json.loads(l) for l in open('$TMPD/warm.jsonl')]
+ok = (len(c) == 3 and c[0]['purpose'] == 'side-call' and c[1]['purpose'] == 'turn' and
+      c[1]['previous_response_id'] == c[0]['response_id'] and c[1]['inherited_messages'] == 1 and
+      c[1]['messages'][0]['text'].startswith('List the files') and c[1]['text'] == 'Let me look.' and
+      len(c[1]['tool_calls']) == 1 and c[2]['inherited_messages'] == 3 and c[0]['text'] == '')
+sys.exit(0 if ok else 'got %r' % [(x['purpose'], x['previous_response_id'], x['inherited_messages']) for x in c])"
+
 # ---- 2. recorded for real ----
 if [ "$(id -u)" != 0 ] || [ ! -x "$R" ]; then
 	skip_one "recorded under asrecord" "needs root for eBPF and build/asrecord"
@@ -121,7 +137,9 @@ EOF
 check_grep "sqlite: first turn (1 message, 1 tool call)" "^1\|websocket\|responses\|0\|0\|1\|1\|1\|1$" "$TMPD/db.txt"
 check_grep "sqlite: second turn (3 inherited + 1 message)" "^2\|websocket\|responses\|1\|3\|4\|0\|1\|1$" "$TMPD/db.txt"
 check "sqlite: 5 calls" [ "$(wc -l <"$TMPD/db.txt")" = 5 ]
-check_grep "the command the mock asked for ran" "ls -la /tmp/asight-mock" "$TMPD/rec.jsonl"
+"$T" explain -q "$C" >"$TMPD/explain.txt"
+check_grep "explain: the shell the tool call asked for is tied to it, exit 0" \
+	"exec +sh,[0-9]+ -c 'ls -la /tmp/asight-mock' \[exit 0\]  \(command" "$TMPD/explain.txt"
 check "no key in any output" sh -c "! grep -aq WSFAKEKEY '$TMPD/calls.jsonl' '$TMPD/conv.txt' \
 	'$TMPD/rec.jsonl' '$TMPD/rec.db'"
 check_grep "the upgrade's Authorization is there, redacted" "[Aa]uthorization.{0,8}Bearer (sk-proj-)?\[REDACTED\]" "$TMPD/rec.jsonl"

@@ -10,6 +10,9 @@ SSE, not the Responses-over-WebSocket transport it uses for OpenAI itself):
        response.completed is not read), and takes the token counts from
        response.completed's usage
   GET  /v1/models      a model list (some versions ask at start)
+  GET  /v1/responses   with supports_websockets = true: a WebSocket upgrade,
+       then the Responses API over it (tests/mock/ws.py), with a pre-warm
+       request ("generate": false) first and incremental input after
 Anything else is logged to the served log as {"unhandled": ...} and gets
 404.
 
@@ -102,8 +105,8 @@ def usage(n):
             "total_tokens": IN + CACHED + OUT + 2 * n}
 
 
-def events(n, model, text, call):
-    rid = "resp_codex%d" % n
+def events(n, model, text, call, use=None):
+    rid = "resp_mock%d" % n  # the id ws.serve_responses expects back
     base = {"id": rid, "object": "response", "model": model, "created_at": 1}
     yield "response.created", {"type": "response.created", "sequence_number": 0,
                                "response": dict(base, status="in_progress", output=[])}
@@ -138,7 +141,7 @@ def events(n, model, text, call):
                                             "output_index": 1, "item": fc}
         out.append(fc)
     yield "response.completed", {"type": "response.completed", "response": dict(
-        base, status="completed", output=out, usage=usage(n))}
+        base, status="completed", output=out, usage=use or usage(n))}
 
 
 def send_sse(h, evs):
@@ -198,8 +201,33 @@ def responses(h):
     return True
 
 
+def ws_adjust(t, req, h):
+    """A WebSocket turn (ws.serve_responses): the same script as over HTTP."""
+    t.purpose = "turn" if tool_names(req) else "side-call"
+    if t.tool and t.purpose == "turn":
+        t.name, t.args = shell_call(req)
+        t.call_id = "call_codex%d" % t.n
+        t.text = FIRST
+    else:
+        t.tool, t.text = False, FINAL
+
+
+def ws_events(t):
+    use = {"input_tokens": t.in_tok + t.cache_read,
+           "input_tokens_details": {"cached_tokens": t.cache_read},
+           "output_tokens": t.out_tok, "total_tokens": t.in_tok + t.cache_read + t.out_tok}
+    call = (t.name, t.args, t.call_id) if t.tool else None
+    return events(t.n, t.model, t.text, call, use)
+
+
 def handle(h, method):
     path = h.path.split("?")[0]
+    if method == "GET" and path.endswith("/responses"):
+        import ws  # tests/mock/ws.py: codex with supports_websockets = true
+        if ws.is_upgrade(h):
+            conn = ws.accept(h, deflate=True)
+            ws.serve_responses(h, conn, adjust=ws_adjust, events=ws_events)
+            return True
     if method == "POST" and path.endswith("/responses"):
         return responses(h)
     if method == "GET" and path.rstrip("/").endswith("/models"):

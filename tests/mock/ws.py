@@ -20,8 +20,9 @@ sends text or bytes, compressed when negotiated, optionally in fragments.
 serve_responses() reads {"type": "response.create", ...} messages and
 answers each with the same events the mock streams over SSE for the
 Responses API (response.created, output_text deltas, a function call, ...,
-response.completed), one text message per event (in @fragments frames
-each).  Input is
+response.completed; events(turn) may give others), one text message per
+event (in @fragments frames each).  A "generate": false request (Codex's
+pre-warm) gets an empty response, logged with purpose "side-call".  Input is
 incremental: a request whose previous_response_id this connection did not
 answer gets an "error" event (previous_response_not_found).  Every served
 answer is logged like the HTTP ones (handler.server.log), with
@@ -153,7 +154,7 @@ def accept(handler, deflate=True, no_context=False):
     return WsConn(handler.rfile, handler.wfile, use, use and no_context)
 
 
-def serve_responses(handler, conn, adjust=None, fragments=1):
+def serve_responses(handler, conn, adjust=None, fragments=1, events=None):
     """The Responses API over @conn until the client closes it."""
     srv, answered = handler.server, set()
     while True:
@@ -179,12 +180,14 @@ def serve_responses(handler, conn, adjust=None, fragments=1):
             n = srv.turns
         tool_turn, model = llm_mock.plan("responses", req, handler.path)
         t = llm_mock.Turn("responses", tool_turn, model, n)
-        if adjust:
+        if req.get("generate") is False:
+            t.tool, t.text, t.purpose = False, "", "side-call"
+        elif adjust:
             adjust(t, req, handler)
         exp = t.expect(True, False, status=101)  # the upgrade's: no HTTP status per call
         exp["transport"] = "websocket"
         srv.log(exp)
-        for _, ev in llm_mock.resp_events(t):
+        for _, ev in (events or llm_mock.resp_events)(t):
             conn.send(json.dumps(ev), fragments)
             time.sleep(0.003)  # as the SSE stream does: a measurable TTFT
         answered.add("resp_mock%d" % n)

@@ -15,7 +15,10 @@ response.completed (a function call), "runs" the command (really with
 function_call_output and previous_response_id, reads the final answer,
 pings, and closes with code 1000.  With --stale-prev it first sends a third
 response.create naming a previous_response_id the server never gave
-(answered by an "error" event).  Client messages go in N frames with
+(answered by an "error" event).  With --warmup the first request is
+Codex's pre-warm ("generate": false, the prompt and tools, no answer
+wanted) and turn 1 continues it with previous_response_id and no new
+input.  Client messages go in N frames with
 --fragments N.  --transcript logs every TLS write and read in the format of
 llm_client.py, so tests/tools/mkllmcap can turn it into a capture.
 Prints "done RESP1 RESP2" at the end.
@@ -184,6 +187,7 @@ def main():
     ap.add_argument("--fragments", type=int, default=1)
     ap.add_argument("--run", action="store_true")
     ap.add_argument("--stale-prev", action="store_true")
+    ap.add_argument("--warmup", action="store_true")
     ap.add_argument("--transcript")
     a = ap.parse_args()
     log = Log(a.transcript)
@@ -193,7 +197,11 @@ def main():
             "store": False, "stream": True}
     user = {"type": "message", "role": "user",
             "content": [{"type": "input_text", "text": PROMPT}]}
-    r1, _, calls = turn(ws, dict(base, input=[user]))
+    if a.warmup:
+        r0, _, _ = turn(ws, dict(base, input=[user], generate=False))
+        r1, _, calls = turn(ws, dict(base, previous_response_id=r0, input=[]))
+    else:
+        r1, _, calls = turn(ws, dict(base, input=[user]))
     if not r1 or not calls:
         sys.exit("ws_client: no function call in turn 1")
     log.put(ev="exec", argv=["/bin/sh", "-c", CMD], writes=["/tmp/asight-mock/ls.out"],

@@ -3,7 +3,10 @@
  * t_stream.c - TLS reassembly: calls in order per direction, continuation
  * chunks joined (also when they arrive out of order), lost chunks and
  * snaplen truncation reported as gaps, a reused SSL* after a handshake is a
- * new connection, and two processes never share a connection.
+ * new connection, and two processes never share a connection; aws-lc AEAD
+ * records (one TLS record each, one context per direction) are paired by
+ * fd, held until their fd is known, stripped of the TLS 1.3 content type
+ * and padding, and only application data is kept.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +101,96 @@ TEST(gaps_and_identity)
 	stream_free(s);
 }
 
+/* An aws-lc AEAD record (func 16 seal / 17 open); @ad: 13 TLS 1.2, 5 TLS 1.3, else not TLS. */
+static void afeed(struct stream_set *s, uint64_t ctx, int dir, int fd, uint64_t seq, int ad,
+		  const char *d, size_t n)
+{
+	struct cap_tls t = { .conn = ctx, .fd = fd, .dir = (uint16_t)dir, .func = dir ? 17 : 16 };
+	struct cap_rec r = { 0 };
+
+	if (ad == 5)
+		t.ret = 5 | 23 << 16 | 3 << 24;
+	else if (ad == 13)
+		t.ret = 13 | (int64_t)23 << 32 | (int64_t)3 << 40;
+	else
+		t.ret = ad;
+	r.hdr.type = CAP_REC_TLS;
+	r.hdr.pid = 7;
+	r.hdr.task_start_ns = 1007;
+	r.hdr.seq = seq;
+	r.hdr.ts_ns = seq * 10;
+	r.hdr.orig_len = (uint32_t)n;
+	r.fixed = (const uint8_t *)&t;
+	r.fixed_len = r.hdr.fixed_len = sizeof(t);
+	r.data = (const uint8_t *)d;
+	r.data_len = r.hdr.cap_len = (uint32_t)n;
+	CHECK_EQ_U(stream_feed(s, &r), 0);
+}
+
+/* EVP_AEAD_CTX_seal_scatter (func 18), TLS 1.3 sealed out of place: the
+ * content type is the extra input, summarised in ret's top bits */
+static void sfeed(struct stream_set *s, uint64_t ctx, int fd, uint64_t seq, unsigned type,
+		  const char *d)
+{
+	struct cap_tls t = { .conn = ctx, .fd = fd, .func = 18 };
+	struct cap_rec r = { 0 };
+
+	t.ret = (int64_t)(5 | 23 << 16 | 3 << 24 | (uint64_t)1 << 48 | (uint64_t)type << 56);
+	r.hdr.type = CAP_REC_TLS;
+	r.hdr.pid = 7;
+	r.hdr.task_start_ns = 1007;
+	r.hdr.seq = seq;
+	r.hdr.orig_len = (uint32_t)strlen(d);
+	r.fixed = (const uint8_t *)&t;
+	r.fixed_len = r.hdr.fixed_len = sizeof(t);
+	r.data = (const uint8_t *)d;
+	r.data_len = r.hdr.cap_len = (uint32_t)strlen(d);
+	CHECK_EQ_U(stream_feed(s, &r), 0);
+}
+
+TEST(aead_records)
+{
+	struct sink k = { .opened = 0 };
+	struct stream_set *s;
+
+	stream_new(&sops, &k, &s);
+	afeed(s, 0x10, 0, -1, 1, 5, "\x14\x00\x00\x01\x16", 5);  /* handshake key: Finished */
+	afeed(s, 0x10, 0, 7, 2, 0, "", 0);                        /* ... written to fd 7 */
+	afeed(s, 0x20, 0, -1, 3, 5, "GET /a\x17", 7);             /* first seal: fd not known */
+	CHECK_EQ_U(k.opened, 0);                                  /* held */
+	afeed(s, 0x20, 0, 7, 4, 0, "", 0);                        /* ... written to fd 7 */
+	CHECK_EQ_U(k.opened, 1);
+	afeed(s, 0x30, 1, 7, 5, 5, "HTTP/1.1\x17\x00\x00", 11);   /* padded reply, read from fd 7 */
+	afeed(s, 0x30, 1, 7, 6, 5, "\x04\x00\x00\x01\x16", 5);    /* NewSessionTicket: dropped */
+	afeed(s, 0x40, 0, 7, 7, 12, "secret", 6);                 /* not a TLS AAD: dropped */
+	afeed(s, 0x20, 0, 7, 8, 5, " b\x17", 3);
+	CHECK_EQ_U(k.opened, 1);
+	CHECK(k.n[0] == 8 && !memcmp(k.data[0], "GET /a b", 8));
+	CHECK(k.n[1] == 8 && !memcmp(k.data[1], "HTTP/1.1", 8));
+	/* fd 7 reused by a new connection with new keys */
+	afeed(s, 0x50, 0, -1, 9, 5, "X\x17", 2);
+	afeed(s, 0x50, 0, 7, 10, 0, "", 0);
+	afeed(s, 0x60, 1, 7, 11, 5, "Y\x17", 2);
+	/* TLS 1.2: the type is in the AAD, the plaintext is all data */
+	afeed(s, 0x70, 1, 9, 12, 13, "Z2", 2);
+	sfeed(s, 0x90, 11, 14, 23, "S3");   /* all data: the type was extra */
+	sfeed(s, 0x90, 11, 15, 22, "hs");   /* a handshake message: dropped */
+	/* a context whose fd never shows: its own connection at the end */
+	afeed(s, 0x80, 0, -1, 13, 5, "Q\x17", 2);
+	stream_finish(s);
+	CHECK_EQ_U(k.opened, 5);
+	CHECK(s->n == 5 && s->conns[1]->fd == 7 && s->conns[1]->dir[0].bytes == 1 &&
+	      s->conns[1]->dir[1].bytes == 1);
+	CHECK(s->n == 5 && s->conns[3]->fd == 11 && s->conns[3]->dir[0].bytes == 2);
+	CHECK(s->n == 5 && s->conns[4]->fd == -1 && s->conns[4]->dir[0].bytes == 1);
+	CHECK(k.n[1] == 11 && !memcmp(k.data[1], "HTTP/1.1YZ2", 11));
+	stream_free(s);
+}
+
 int main(void)
 {
 	RUN(calls_and_chunks);
 	RUN(gaps_and_identity);
+	RUN(aead_records);
 	return harness_done();
 }
