@@ -20,7 +20,12 @@ const volatile char cfg_comm[16] = {};
 const volatile __u32 cfg_probes = ASR_PR_PROC | ASR_PR_FILE | ASR_PR_NET | ASR_PR_TLS;
 const volatile __u32 cfg_write_snap = 0;    /* bytes of file-write payload kept */
 const volatile __u32 cfg_tls_snap = 1u << 20; /* bytes of TLS payload kept per call */
-const volatile __u32 cfg_stop_unseen = 0;   /* SIGSTOP at a file's first mapping (tls.bpf.h) */
+/*
+ * SIGSTOP a process at its first mapping of a file (tls.bpf.h).  Not a
+ * constant: the loader turns it off before it stops reading the ring, so
+ * no process is stopped with nobody left to continue it.
+ */
+volatile __u32 stop_unseen = 0;
 
 __u64 seq_next = 0;
 

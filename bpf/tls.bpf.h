@@ -56,6 +56,18 @@ struct {
 	__type(value, __u32);
 } seen_files SEC(".maps");
 
+/*
+ * Processes stopped by note_file and not yet continued (tgid -> 1).  The
+ * loader deletes an entry when it sends SIGCONT; its guardian process
+ * (record/rec_guard.h) continues whatever is left if the loader dies.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} stopped_pids SEC(".maps");
+
 /* TLS calls in flight system-wide: lets sys_enter skip the lookup */
 __u64 tls_inflight = 0;
 
@@ -79,13 +91,13 @@ struct ctrl_rec {
 
 /*
  * Tell the loader about an executable file it has not seen yet and, when
- * cfg_stop_unseen is set, stop the process until its probes are attached.
+ * stop_unseen is set, stop the process until its probes are attached.
  */
 static __always_inline void note_file(struct file *f, __u32 kind)
 {
 	struct file_key k = {};
 	struct ctrl_rec *r;
-	__u32 one = 1;
+	__u32 one = 1, tgid;
 	__u64 id;
 
 	if (!(cfg_probes & ASR_PR_TLS) || !f)
@@ -116,10 +128,16 @@ static __always_inline void note_file(struct file *f, __u32 kind)
 	/*
 	 * Stop before the record is visible: the loader's SIGCONT then
 	 * always comes after the SIGSTOP (a SIGCONT sent first would be
-	 * cancelled by it and leave the process stopped for good).
+	 * cancelled by it and leave the process stopped for good).  The
+	 * stopped_pids entry comes first, so that no stop goes unrecorded.
 	 */
-	if (cfg_stop_unseen && bpf_send_signal(ASR_SIGSTOP) == 0)
-		r->c.kind |= ASR_CTRL_STOPPED;
+	tgid = id >> 32;
+	if (stop_unseen && bpf_map_update_elem(&stopped_pids, &tgid, &one, BPF_ANY) == 0) {
+		if (bpf_send_signal(ASR_SIGSTOP) == 0)
+			r->c.kind |= ASR_CTRL_STOPPED;
+		else
+			bpf_map_delete_elem(&stopped_pids, &tgid);
+	}
 	bpf_ringbuf_submit(r, BPF_RB_FORCE_WAKEUP);
 	count(ASR_P_CTRL, 0, 0);
 }

@@ -34,6 +34,7 @@
 #include "rec_ring.h"
 #include "rec_target.h"
 #include "rec_tls.h"
+#include "rec_guard.h"
 #include "rec_tlsw.h"
 #include "rec_writer.h"
 
@@ -66,16 +67,16 @@ struct opts {
 	char default_name[64];
 };
 
-/* the TLS worker, for the second-signal exit only (rec_tlsw_resume_now) */
-static struct rec_tlsw *volatile signal_tlsw;
+/* for the second-signal exit only: turn off the kernel side's stops */
+static struct rec_bpf *volatile signal_bpf;
 
 static void on_signal(int sig)
 {
 	static const char msg[] = "asrecord: second signal: stopping now, the .part file stays\n";
 
 	if (stop_signals++) {
-		/* processes stopped for probe attachment must not stay stopped */
-		rec_tlsw_resume_now(signal_tlsw);
+		/* stop no more processes; the guardian continues those stopped */
+		rec_bpf_stop_unseen(signal_bpf, 0);
 		if (write(2, msg, sizeof(msg) - 1) < 0)
 			_exit(130);
 		_exit(130);
@@ -327,6 +328,7 @@ struct run {
 	struct rec_ring *ring;
 	struct rec_tls *tls;
 	struct rec_tlsw *tlsw;
+	int guard_fd;            /* the guardian's pipe (rec_guard.h), or -1 */
 	struct rec_writer *writer;
 	uint64_t cgroup_id;
 	char cgpath[1024];       /* resolved cgroup directory */
@@ -466,13 +468,12 @@ static int start_tls(struct run *r)
 
 	if (!(o->probes & ASR_PR_TLS))
 		return 0;
-	rc = rec_tlsw_new(&r->tlsw);
+	rc = rec_tlsw_new(rec_bpf_stopped_fd(r->bpf), &r->tlsw);
 	if (!rc)
 		rc = rec_tls_new(r->bpf, rec_tlsw_emit, r->tlsw, &r->tls);
 	if (rc)
 		return fail("cannot start TLS discovery: %s", strerror(-rc));
 	rec_ring_set_ctrl(r->ring, rec_tlsw_push, r->tlsw);
-	signal_tlsw = r->tlsw;
 	for (i = 0; i < o->ntls_libs; i++)
 		if ((rc = rec_tls_add_path(r->tls, o->tls_libs[i])))
 			return fail("--tls-lib '%s': %s", o->tls_libs[i],
@@ -623,6 +624,8 @@ static int finish(struct run *r, int rc)
 	struct rec_summary s;
 	char err[1024];
 
+	/* no new stops while shutting down; then continue every one left */
+	rec_bpf_stop_unseen(r->bpf, 0);
 	if (r->ring)
 		rec_ring_drain(r->ring);
 	if (r->tlsw) {
@@ -632,6 +635,8 @@ static int finish(struct run *r, int rc)
 			rec_ring_drain(r->ring);
 		}
 	}
+	if (r->bpf)
+		rec_guard_continue_all(rec_bpf_stopped_fd(r->bpf));
 	if (r->q_ok)
 		rec_queue_close(&r->q);
 	if (r->writer) {
@@ -642,11 +647,14 @@ static int finish(struct run *r, int rc)
 	}
 	if (r->child.go_fd >= 0 && r->child.pid > 0)
 		rec_child_abort(&r->child);
-	signal_tlsw = NULL;
 	rec_tlsw_free(r->tlsw);
 	rec_tls_free(r->tls);
 	rec_ring_free(r->ring);
+	signal_bpf = NULL;
 	rec_bpf_close(r->bpf);
+	/* the guardian sees end of file, finds nothing left, and exits */
+	if (r->guard_fd >= 0)
+		close(r->guard_fd);
 	if (r->q_ok)
 		rec_queue_release(&r->q);
 	if (!rc && r->o->cmd && child_exited(r))
@@ -658,7 +666,16 @@ static int setup(struct run *r, int argc)
 {
 	int rc;
 
-	if (resolve_targets(r) || load_bpf(r) || seed_and_attach(r))
+	if (resolve_targets(r) || load_bpf(r))
+		return 1;
+	signal_bpf = r->bpf;
+	/* before anything can be stopped: the guardian must hold the map */
+	if ((r->o->probes & ASR_PR_TLS) && !r->o->no_exec_stop) {
+		r->guard_fd = rec_guard_start(rec_bpf_stopped_fd(r->bpf));
+		if (r->guard_fd < 0)
+			return fail("cannot start the guardian process: %s", strerror(-r->guard_fd));
+	}
+	if (seed_and_attach(r))
 		return 1;
 	/* 64 MiB of queued chunks before the poller waits on the writer */
 	if (rec_queue_init(&r->q, 64u << 20))
@@ -682,7 +699,7 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct opts o;
-	struct run r = { .o = &o, .argv = argv, .child = { .pid = 0, .go_fd = -1 } };
+	struct run r = { .o = &o, .argv = argv, .child = { .pid = 0, .go_fd = -1 }, .guard_fd = -1 };
 	int rc, done = 0;
 
 	opts_init(&o);

@@ -51,7 +51,13 @@ static void configure(struct asrecord_bpf *s, const struct rec_bpf_cfg *c)
 	s->rodata->cfg_probes = c->probes;
 	s->rodata->cfg_write_snap = c->write_snap;
 	s->rodata->cfg_tls_snap = c->tls_snap;
-	s->rodata->cfg_stop_unseen = c->stop_unseen;
+}
+
+void rec_bpf_stop_unseen(struct rec_bpf *b, int on)
+{
+	/* .bss is mapped: a plain store, safe in a signal handler too */
+	if (b && b->skel && b->skel->bss)
+		b->skel->bss->stop_unseen = on ? 1 : 0;
 }
 
 int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err, size_t len)
@@ -97,6 +103,7 @@ int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err,
 			    "cannot load the BPF programs (see the libbpf messages above; "
 			    "needs root or CAP_BPF+CAP_PERFMON and a kernel with BTF)");
 	}
+	rec_bpf_stop_unseen(b, cfg->stop_unseen);
 	*out = b;
 	return 0;
 }
@@ -211,6 +218,11 @@ int rec_bpf_counters(struct rec_bpf *b, struct asr_counters *out)
 		if (bpf_map_lookup_elem(fd, &k, out + (size_t)k * b->ncpu))
 			return -errno;
 	return 0;
+}
+
+int rec_bpf_stopped_fd(const struct rec_bpf *b)
+{
+	return bpf_map__fd(b->skel->maps.stopped_pids);
 }
 
 int rec_bpf_ring_fd(const struct rec_bpf *b)

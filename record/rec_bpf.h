@@ -47,6 +47,12 @@ int rec_bpf_target_add(struct rec_bpf *b, uint32_t tgid);
 /* Up to @max traced tgids into @out; returns how many. */
 size_t rec_bpf_targets(struct rec_bpf *b, uint32_t *out, size_t max);
 
+/*
+ * Turn the kernel side's SIGSTOP at a file's first mapping on or off
+ * (async-signal-safe: a store into the mapped .bss).
+ */
+void rec_bpf_stop_unseen(struct rec_bpf *b, int on);
+
 /* Forget a file reported by a control record, so it is reported again. */
 void rec_bpf_forget_file(struct rec_bpf *b, uint64_t ino, uint32_t dev);
 
@@ -62,6 +68,9 @@ int rec_bpf_counters(struct rec_bpf *b, struct asr_counters *out);
 
 /* The ring buffer map's fd (for ring_buffer__new). */
 int rec_bpf_ring_fd(const struct rec_bpf *b);
+
+/* The map of processes stopped and not yet continued (tgid keys). */
+int rec_bpf_stopped_fd(const struct rec_bpf *b);
 
 /* Record type reported for a counter slot (CAP_REC_*). */
 uint32_t rec_bpf_slot_type(unsigned slot);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/bpf.h>
+
 #include "format/cap_buf.h"
 #include "format/cap_record.h"
 #include "bpf/probe.h"
@@ -19,11 +21,7 @@ struct ctrl_item {
 	struct asr_ctrl c;
 };
 
-/*
- * A fixed ring, never reallocated, so that rec_tlsw_resume_now() can read
- * it from a signal handler.  When it is full, a process is continued at
- * once, unexamined (and counted).
- */
+/* When the queue is full, a process is continued at once, unexamined. */
 #define QCAP 4096
 
 struct rec_tlsw {
@@ -33,13 +31,13 @@ struct rec_tlsw {
 	int running, closing;
 	struct rec_tls *tls;
 	struct ctrl_item items[QCAP]; /* FIFO: [head, n), indexes mod QCAP */
-	volatile size_t head, n;
-	volatile uint32_t busy;       /* stopped pid being examined, 0 = none */
+	size_t head, n;
+	int stopped_fd;               /* the kernel side's stopped_pids map */
 	struct cap_buf out;           /* records for the poller: u32 length + bytes */
 	unsigned resumed, overflow;
 };
 
-int rec_tlsw_new(struct rec_tlsw **out)
+int rec_tlsw_new(int stopped_fd, struct rec_tlsw **out)
 {
 	struct rec_tlsw *w = calloc(1, sizeof(*w));
 
@@ -48,6 +46,7 @@ int rec_tlsw_new(struct rec_tlsw **out)
 		return -ENOMEM;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
+	w->stopped_fd = stopped_fd;
 	*out = w;
 	return 0;
 }
@@ -82,11 +81,13 @@ void rec_tlsw_flush(struct rec_tlsw *w, struct rec_ring *r)
 	cap_buf_release(&b);
 }
 
-/* Without a worker (no TLS probes) a stopped process must still go on. */
+/* Continue a process the kernel side stopped, and strike it off its map. */
 static void resume(struct rec_tlsw *w, const struct ctrl_item *it)
 {
 	if (it->c.kind & ASR_CTRL_STOPPED) {
 		kill((pid_t)it->pid, SIGCONT);
+		if (w->stopped_fd >= 0)
+			bpf_map_delete_elem(w->stopped_fd, &it->pid);
 		w->resumed++;
 	}
 }
@@ -124,13 +125,10 @@ static void *worker(void *arg)
 			break;
 		it = w->items[w->head % QCAP];
 		w->head++;
-		if (it.c.kind & ASR_CTRL_STOPPED)
-			w->busy = it.pid;
 		pthread_mutex_unlock(&w->mu);
 		rec_tls_on_ctrl(w->tls, it.pid, &it.c);
 		pthread_mutex_lock(&w->mu);
 		resume(w, &it);
-		w->busy = 0;
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -151,19 +149,6 @@ int rec_tlsw_start(struct rec_tlsw *w, struct rec_tls *t)
 		return -rc;
 	w->running = 1;
 	return 0;
-}
-
-void rec_tlsw_resume_now(const struct rec_tlsw *w)
-{
-	size_t i;
-
-	if (!w)
-		return;
-	if (w->busy)
-		kill((pid_t)w->busy, SIGCONT);
-	for (i = w->head; i < w->n; i++)
-		if (w->items[i % QCAP].c.kind & ASR_CTRL_STOPPED)
-			kill((pid_t)w->items[i % QCAP].pid, SIGCONT);
 }
 
 unsigned rec_tlsw_resumed(const struct rec_tlsw *w)

@@ -23,7 +23,8 @@ struct rec_ring;
 struct rec_tls;
 struct rec_tlsw;
 
-int rec_tlsw_new(struct rec_tlsw **out);
+/* @stopped_fd: the kernel side's map of stopped processes (rec_guard.h) */
+int rec_tlsw_new(int stopped_fd, struct rec_tlsw **out);
 
 /* Start the thread that hands control records to @t. */
 int rec_tlsw_start(struct rec_tlsw *w, struct rec_tls *t);
@@ -36,12 +37,6 @@ void rec_tlsw_push(void *w, uint32_t pid, const struct asr_ctrl *c);
 
 /* Move the records kept so far into @r (poller thread). */
 void rec_tlsw_flush(struct rec_tlsw *w, struct rec_ring *r);
-
-/*
- * Continue every process stopped and not yet continued, without locks:
- * async-signal-safe, for an exit that cannot wait for the worker.
- */
-void rec_tlsw_resume_now(const struct rec_tlsw *w);
 
 /* Stop the thread: what is queued is continued unexamined.  Records it
  * made stay in the outbox until rec_tlsw_flush. */

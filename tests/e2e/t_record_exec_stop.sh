@@ -48,5 +48,23 @@ state=$(awk '{print $3}' "/proc/$bgpid/stat" 2>/dev/null)
 check "a traced process outliving the recorder is running, not stopped (state '$state')" \
 	sh -c "[ -n '$state' ] && [ '$state' != T ]"
 kill "$bgpid" 2>/dev/null
+
+# SIGKILL of asrecord while a program is stopped for probe attachment: the
+# guardian process continues it.  A fresh copy of node (large, never
+# examined in this run) keeps the pause long enough to be seen.
+if command -v node >/dev/null 2>&1; then
+	cp "$(command -v node)" "$TMPD/node-copy"
+	python3 tests/e2e/rec_guard_kill.py "$O/asrecord" "$TMPD/k.zst" "$TMPD/node-copy" \
+		-e 'setTimeout(() => {}, 200)' >"$TMPD/k.out" 2>&1
+	rc=$?
+	if [ $rc = 2 ]; then
+		skip_one "SIGKILL during a pause" "the pause was never caught in state T"
+	else
+		check "after SIGKILL of asrecord the paused program is continued ($(cat "$TMPD/k.out"))" \
+			[ $rc = 0 ]
+	fi
+else
+	skip_one "SIGKILL during a pause" "node is not installed"
+fi
 kill "$MOCK" 2>/dev/null
 done_testing
