@@ -15,7 +15,7 @@
  * the entry is read, so an entry that does not describe this file (a
  * rebuilt binary with a reused build-id, a damaged or hand-edited entry)
  * is ignored and the finders run again.  An entry made with another
- * finder table is redone too, so a finder added later gets its chance on
+ * finder table, or another version of a finder, is redone too, so a finder added later gets its chance on
  * files that found nothing before.  Results with no function are cached as
  * well: most executables mapped by an agent hold no TLS library.
  * A directory that is not ours or that others may write is not used.
@@ -34,13 +34,18 @@
 
 #include <openssl/evp.h>
 
-/* Finders in the order they are tried; the first that finds something wins. */
+/*
+ * Finders in the order they are tried; the first that finds something
+ * wins.  Bump a finder's version whenever what it finds changes: cache
+ * entries name every finder and version, so older entries are redone.
+ */
 static const struct {
 	const char *name;
+	int version;
 	rec_disc_finder_fn fn;
 } finders[] = {
-	{ "boringssl", rec_disc_boringssl },
-	{ "aws-lc", rec_disc_awslc },
+	{ "boringssl", 1, rec_disc_boringssl },
+	{ "aws-lc", 2, rec_disc_awslc }, /* 2: EVP_AEAD_CTX_seal_scatter too */
 };
 #define NFINDERS (sizeof(finders) / sizeof(finders[0]))
 
@@ -60,7 +65,8 @@ static void finder_names(char *out, size_t n)
 
 	out[0] = 0;
 	for (i = 0; i < NFINDERS && len < n; i++)
-		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? "," : "", finders[i].name);
+		len += (size_t)snprintf(out + len, n - len, "%s%s/%d", i ? "," : "", finders[i].name,
+					finders[i].version);
 }
 
 /* mkdir -p, the last component 0700 (it holds what we learnt of binaries) */
