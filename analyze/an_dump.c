@@ -61,6 +61,7 @@ struct dump {
 	struct an_rec dec;
 	struct join joins[MAX_JOINS];
 	uint64_t lost_chunks;
+	uint64_t read, shown;    /* records read, records that passed the filters */
 };
 
 static int add_types(struct dump *d, char *arg)
@@ -199,8 +200,10 @@ static int dump_one(struct dump *d, const struct cap_rec *rec, FILE *out)
 
 	if (rec->hdr.type == CAP_REC_META)
 		an_clock_from_meta(&d->rd.clk, rec->data, rec->data_len);
+	d->read++;
 	if (!wanted(d, rec))
 		return 0;
+	d->shown++;
 	if (join_chunk(d, rec, out, &rc))
 		return rc;
 	an_rec_decode(&d->dec, rec);
@@ -223,6 +226,12 @@ static void dump_finish(struct dump *d, struct cap_reader *r)
 		       "were shown alone", d->lost_chunks);
 	for (i = 0; (w = cap_reader_warning(r, i)); i++)
 		an_err("warning: %s", w);
+	/*
+	 * The summary goes to a terminal's stderr only: scripts often
+	 * capture dump's 2>&1 and parse every line as a record.
+	 */
+	if (isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO))
+		an_err("%" PRIu64 " records read, %" PRIu64 " shown", d->read, d->shown);
 	an_render_release(&d->rd);
 }
 
