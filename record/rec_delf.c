@@ -400,3 +400,29 @@ int rec_delf_starts_with_push(const struct rec_delf *e, uint64_t va)
 		return 1;
 	return b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57;
 }
+
+/*
+ * Length of a register load at @p: `mov $imm32,%r32` (with its register
+ * number in *reg, 8..15 for %r8d..%r15d) or `xor r32,r32` (*reg = -1);
+ * 0 if none.
+ */
+unsigned rec_delf_reg_load(const uint8_t *p, int *reg, uint32_t *imm)
+{
+	*imm = 0;
+	*reg = -1;
+	if (p[0] >= 0xb8 && p[0] <= 0xbf) {
+		*reg = p[0] - 0xb8;
+		memcpy(imm, p + 1, 4);
+		return 5;
+	}
+	if (p[0] == 0x41 && p[1] >= 0xb8 && p[1] <= 0xbf) {
+		*reg = 8 + p[1] - 0xb8;
+		memcpy(imm, p + 2, 4);
+		return 6;
+	}
+	if ((p[0] == 0x31 || p[0] == 0x33) && (p[1] & 0xc0) == 0xc0)
+		return 2;
+	if (p[0] == 0x45 && (p[1] == 0x31 || p[1] == 0x33) && (p[2] & 0xc0) == 0xc0)
+		return 3;
+	return 0;
+}

@@ -79,4 +79,11 @@ int rec_delf_calls(const struct rec_delf *e, uint64_t start, uint64_t end, uint6
  * emulates it: a uprobe there costs ~1 us instead of ~16 us). */
 int rec_delf_starts_with_push(const struct rec_delf *e, uint64_t va);
 
+/*
+ * Length of a register load at @p (mov $imm32,%r32 with its register in
+ * *reg, 8..15 for %r8d..%r15d, or xor r32,r32 with *reg = -1), 0 if none:
+ * how OPENSSL_PUT_ERROR call sites load their library and reason codes.
+ */
+unsigned rec_delf_reg_load(const uint8_t *p, int *reg, uint32_t *imm);
+
 #endif

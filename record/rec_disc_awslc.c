@@ -82,32 +82,6 @@ static unsigned ae_reason_bit(uint32_t v)
 	return AE_OTHER;
 }
 
-/*
- * Length of a register load at @p: `mov $imm32,%r32` (with its register
- * number in *reg, 8..15 for %r8d..%r15d) or `xor r32,r32` (*reg = -1);
- * 0 if none.
- */
-static unsigned ae_reg_load(const uint8_t *p, int *reg, uint32_t *imm)
-{
-	*imm = 0;
-	*reg = -1;
-	if (p[0] >= 0xb8 && p[0] <= 0xbf) {
-		*reg = p[0] - 0xb8;
-		memcpy(imm, p + 1, 4);
-		return 5;
-	}
-	if (p[0] == 0x41 && p[1] >= 0xb8 && p[1] <= 0xbf) {
-		*reg = 8 + p[1] - 0xb8;
-		memcpy(imm, p + 2, 4);
-		return 6;
-	}
-	if ((p[0] == 0x31 || p[0] == 0x33) && (p[1] & 0xc0) == 0xc0)
-		return 2;
-	if (p[0] == 0x45 && (p[1] == 0x31 || p[1] == 0x33) && (p[2] & 0xc0) == 0xc0)
-		return 3;
-	return 0;
-}
-
 #define AE_REG_EDX 2
 #define AE_REG_EDI 7
 
@@ -122,7 +96,7 @@ static unsigned ae_site_reason(const struct rec_delf *e, uint64_t site, unsigned
 	if (!p)
 		return 0;
 	s = p + 6 * AE_CHAIN;
-	for (q = s + len, k = 0; k < AE_CHAIN && (l = ae_reg_load(q, &reg, &v)); k++, q += l) {
+	for (q = s + len, k = 0; k < AE_CHAIN && (l = rec_delf_reg_load(q, &reg, &v)); k++, q += l) {
 		lib |= reg == AE_REG_EDI && v == AE_LIB_CIPHER;
 		if (reg == AE_REG_EDX)
 			bits = ae_reason_bit(v);
@@ -130,7 +104,7 @@ static unsigned ae_site_reason(const struct rec_delf *e, uint64_t site, unsigned
 	/* backwards: an instruction must end exactly where the next begins */
 	for (q = s, k = 0; k < AE_CHAIN; k++, q -= l) {
 		for (l = 6; l >= 2; l--)
-			if (ae_reg_load(q - l, &reg, &v) == l)
+			if (rec_delf_reg_load(q - l, &reg, &v) == l)
 				break;
 		if (l < 2)
 			break;

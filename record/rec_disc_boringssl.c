@@ -72,25 +72,6 @@ static unsigned reason_bit(uint32_t v)
 	return 0;
 }
 
-/* Length of a register load at @p (mov $imm32 / xor r32,r32), 0 if none. */
-static unsigned reg_load(const uint8_t *p, uint32_t *imm)
-{
-	if (p[0] >= 0xb8 && p[0] <= 0xbf) {
-		memcpy(imm, p + 1, 4);
-		return 5;
-	}
-	if (p[0] == 0x41 && p[1] >= 0xb8 && p[1] <= 0xbf) {
-		memcpy(imm, p + 2, 4);
-		return 6;
-	}
-	*imm = 0;
-	if ((p[0] == 0x31 || p[0] == 0x33) && (p[1] & 0xc0) == 0xc0)
-		return 2;
-	if (p[0] == 0x45 && (p[1] == 0x31 || p[1] == 0x33) && (p[2] & 0xc0) == 0xc0)
-		return 3;
-	return 0;
-}
-
 /* Reasons of the error site whose file load is at @site; 0 if not ERR_LIB_SSL. */
 static unsigned site_reasons(const struct rec_delf *e, uint64_t site, unsigned len)
 {
@@ -98,17 +79,17 @@ static unsigned site_reasons(const struct rec_delf *e, uint64_t site, unsigned l
 	const uint8_t *s, *q;
 	uint32_t imm[2 * CHAIN], v;
 	unsigned n = 0, k, l, bits = 0;
-	int lib = 0;
+	int lib = 0, reg; /* the register is not needed here */
 
 	if (!p)
 		return 0;
 	s = p + 6 * CHAIN;
-	for (q = s + len, k = 0; k < CHAIN && (l = reg_load(q, &v)); k++, q += l)
+	for (q = s + len, k = 0; k < CHAIN && (l = rec_delf_reg_load(q, &reg, &v)); k++, q += l)
 		imm[n++] = v;
 	/* backwards: the instruction must end exactly where the next begins */
 	for (q = s, k = 0; k < CHAIN; k++) {
 		for (l = 6; l >= 2; l--)
-			if (reg_load(q - l, &v) == l)
+			if (rec_delf_reg_load(q - l, &reg, &v) == l)
 				break;
 		if (l < 2)
 			break;
