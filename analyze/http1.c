@@ -547,6 +547,13 @@ void http1_gap(struct http1_parser *p, uint64_t ts, uint64_t n)
 	p->state = H1_RESYNC;
 }
 
+/* Every chunk so far arrived whole: only the terminating one is missing. */
+static void eof_between_chunks(struct http1_parser *p)
+{
+	p->msg->cut_at_chunk = 1;
+	fail(p, au_strdup("connection closed before the last chunk (the client stopped reading)"));
+}
+
 void http1_eof(struct http1_parser *p, uint64_t ts)
 {
 	p->ts = ts;
@@ -562,6 +569,8 @@ void http1_eof(struct http1_parser *p, uint64_t ts)
 			       (unsigned long long)p->remain));
 	else if (p->state == H1_HEAD)
 		fail(p, au_strdup("stream ends inside the message head"));
+	else if (p->state == H1_CHUNK_SIZE && !p->line.len)
+		eof_between_chunks(p);
 	else
 		fail(p, au_strdup("stream ends inside the chunked body"));
 }

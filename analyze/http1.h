@@ -59,6 +59,10 @@ struct http_msg {
 	int complete;
 	char *error;               /* NULL, or why this message failed */
 	uint64_t seq_no;           /* 0-based message number in this direction */
+	/* failed only for want of the last (empty) chunk: the stream ended
+	 * between chunks, as when the client stops reading at its protocol's
+	 * end (an SSE stream's final event) and closes */
+	int cut_at_chunk;
 };
 
 struct http1_ops {

@@ -262,6 +262,22 @@ static void gemini_model_from_path(struct llm_call *c)
 		c->model_req = au_strndup(m, (size_t)(e - m));
 }
 
+/* Whether the last event ends the stream: [DONE] (Chat Completions),
+ * message_stop (Messages), response.completed / incomplete / failed
+ * (Responses). */
+static int sse_ended(const struct conv_exchange *ex)
+{
+	static const char *const end[] = { "[DONE]", "message_stop", "response.completed",
+					   "response.incomplete", "response.failed" };
+	const struct conv_event *e = ex->nev ? &ex->ev[ex->nev - 1] : NULL;
+	size_t i;
+
+	for (i = 0; e && i < sizeof(end) / sizeof(end[0]); i++)
+		if ((e->event && !strcmp(e->event, end[i])) || !strcmp(e->data, end[i]))
+			return 1;
+	return 0;
+}
+
 static void read_sse(struct llm_call *c, const struct llm_ops *ops, struct conv_exchange *ex)
 {
 	json_error_t je;
@@ -390,8 +406,11 @@ struct llm_call *llm_from_exchange(struct conv_exchange *ex, const struct llm_pr
 		c->status = resp->status;
 		c->t_resp = resp->t_head;
 		c->t_end = resp->t_end;
-		/* the transport's problem explains any JSON problem that follows */
-		if (resp->error)
+		c->sse_ended = ex->is_sse && sse_ended(ex);
+		/* the transport's problem explains any JSON problem that follows;
+		 * not a problem: the client closed after the stream's last event,
+		 * before the empty chunk that ends the body */
+		if (resp->error && !(resp->cut_at_chunk && c->sse_ended))
 			llm_note(c, "response: %s", resp->error);
 		if (ex->is_sse) {
 			c->stream = 1;
@@ -450,8 +469,10 @@ void llm_call_free(struct llm_call *c)
 
 static int call_failed(const struct llm_call *c)
 {
-	return !c->ex->resp || c->status >= 400 || c->err_type || c->err_msg ||
-	       c->ex->sse_cut || (c->ex->resp && !c->ex->resp->complete);
+	const struct http_msg *r = c->ex->resp;
+
+	return !r || c->status >= 400 || c->err_type || c->err_msg || c->ex->sse_cut ||
+	       (!r->complete && !(r->cut_at_chunk && c->sse_ended));
 }
 
 static int same_request(const struct llm_call *a, const struct llm_call *b)

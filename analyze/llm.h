@@ -91,6 +91,7 @@ struct llm_call {
 	/* msgs[0..ninherited) were not sent in this request: they are the
 	 * conversation up to previous_response_id (llm_link_previous) */
 	size_t ninherited;
+	int sse_ended;          /* the event stream reached its terminal event */
 };
 
 /* Build the call for @ex, or NULL when @ex is not an LLM API call (or out of

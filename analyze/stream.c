@@ -366,6 +366,25 @@ static int aead_release(struct stream_set *s, struct stream_actx *a)
 	return rc;
 }
 
+/*
+ * A context seen only with records that carry no application data (a
+ * handshake message, an alert) still marks its direction of the connection
+ * its fd names as taken: attached to a running process, a connection whose
+ * requests went out before is seen with its reads alone, and the next one
+ * on the same fd must not take its empty write side.
+ */
+static void aead_claim(struct stream_set *s, struct stream_actx *a, int dir)
+{
+	struct au_key k = { a->pid, a->start, (uint64_t)(int64_t)a->fd };
+	struct stream_conn *c;
+
+	if (a->c || a->nheld || a->fd < 0)
+		return;
+	c = au_map_get(&s->aead_by_fd, k);
+	if (c && !c->aead_ctx[dir])
+		c->aead_ctx[dir] = a->ctx;
+}
+
 static int aead_feed(struct stream_set *s, const struct cap_rec *rec, const struct cap_tls *t)
 {
 	struct stream_actx *a = actx_get(s, rec, t->conn);
@@ -378,11 +397,15 @@ static int aead_feed(struct stream_set *s, const struct cap_rec *rec, const stru
 		return -ENOMEM;
 	if (t->fd >= 0 && a->fd < 0)
 		a->fd = t->fd;
-	if (!rec->data_len && !rec->hdr.orig_len) /* the recorder: "written to fd" */
+	if (!rec->data_len && !rec->hdr.orig_len) { /* the recorder: "written to fd" */
+		aead_claim(s, a, dir);
 		return a->nheld && a->fd >= 0 ? aead_release(s, a) : 0;
+	}
 	n = aead_payload(rec, t);
-	if (n < 0)
+	if (n < 0) {
+		aead_claim(s, a, dir);
 		return 0;
+	}
 	/* the view the streams see: the application data alone */
 	if (rec->hdr.orig_len == rec->data_len)
 		r.hdr.orig_len = (uint32_t)n;

@@ -10,8 +10,9 @@
 # rebuild both calls field by field, redact the key and tie the shell to
 # the tool call.  Both pinned versions (CUR, OLD) are recorded over HTTP
 # and SSE (what codex uses for a custom provider), CUR twice (the second
-# run's discovery comes from the cache), and CUR once more over the
-# Responses-over-WebSocket transport it uses for OpenAI's own provider.
+# run's discovery comes from the cache), CUR once more over the
+# Responses-over-WebSocket transport it uses for OpenAI's own provider, and
+# CUR by attaching (-p) to an already running codex.
 . tests/lib.sh
 . tests/agents/install.sh
 
@@ -36,9 +37,10 @@ KEY=sk-proj-FAKEKEYFORCODEXTESTS0123456789
 export ASIGHT_CACHE_DIR=$TMPD/disc
 . tests/mock/mock.sh
 
-# codex_env DIR PORT [WS]: CODEX_HOME with the mock as the provider (HTTP
-# and SSE: a custom provider does not use the WebSocket transport unless
-# supports_websockets is set, WS=true), no approval prompts, no sandbox
+# codex_env DIR PORT [WS [RETRIES]]: CODEX_HOME with the mock as the
+# provider (HTTP and SSE: a custom provider does not use the WebSocket
+# transport unless supports_websockets is set, WS=true), no approval
+# prompts, no sandbox, RETRIES retries of a failed request (0 unless told)
 codex_env() {
 	mkdir -p "$1/codex" "$1/home" "$1/work" "$1/out"
 	cat >"$1/codex/config.toml" <<EOS
@@ -53,7 +55,7 @@ name = "asight mock"
 base_url = "https://127.0.0.1:$2/v1"
 env_key = "ASIGHT_CODEX_KEY"
 wire_api = "responses"
-request_max_retries = 0
+request_max_retries = ${4:-0}
 stream_max_retries = 0
 supports_websockets = ${3:-false}
 EOS
@@ -207,13 +209,23 @@ if record_run "codex $CODEX_CUR" "$CUR_BIN" "$D"; then
 	analyze_run "codex $CODEX_CUR" "$D"
 	check_grep "codex $CODEX_CUR: the first run scanned the binary" \
 		"target .*symbol=EVP_AEAD_CTX_seal .*discovery='scan [0-9.]+ s'" "$D/dump.txt"
-	# the same binary again: the discovery cache answers
+	# the same binary again: the discovery cache answers; this time the
+	# mock never sends the empty chunk that ends an answer (codex closes
+	# after response.completed): no call may count as failed for that
 	D2=$TMPD/cur2
 	mkdir -p "$D2"
-	if record_run "codex $CODEX_CUR again" "$CUR_BIN" "$D2"; then
+	MOCK_CODEX_NO_LAST_CHUNK=1
+	export MOCK_CODEX_NO_LAST_CHUNK
+	record_run "codex $CODEX_CUR again" "$CUR_BIN" "$D2"
+	_rc=$?
+	unset MOCK_CODEX_NO_LAST_CHUNK
+	if [ $_rc = 0 ]; then
 		analyze_run "codex $CODEX_CUR again" "$D2"
 		check_grep "codex $CODEX_CUR again: discovery came from the cache" \
 			"target .*symbol=EVP_AEAD_CTX_seal .*discovery=cache" "$D2/dump.txt"
+		check_grep "codex $CODEX_CUR again: the HTTP answers end between chunks" \
+			'"sse":true,"error":"connection closed before the last chunk \(the client' \
+			"$D2/rec.jsonl"
 	fi
 fi
 
@@ -226,6 +238,63 @@ if record_run "codex $CODEX_CUR over WebSocket" "$CUR_BIN" "$D" true; then
 		compare_ws "$D/served.jsonl" "$D/calls.jsonl"
 	check "codex $CODEX_CUR over WebSocket: no key in any output" \
 		sh -c "! grep -aq '$KEY' '$D/calls.jsonl'"
+fi
+
+# -p PID: codex runs untraced; the mock holds its first answer until
+# asrecord says its probes are attached (no timing assumption), then fails
+# it with a 500 that codex retries (request_max_retries = 1), so the turn
+# with the tool call is served after attaching
+D=$TMPD/attach
+mkdir -p "$D"
+if MOCK_CODEX_DIR=$D/out MOCK_CODEX_HOLD=$D/attached MOCK_PROFILE=codex \
+	mock_start "$D" 120; then
+	codex_env "$D" "$PORT" false 1
+	# exec all the way down: $! is the node wrapper, the Rust binary its child
+	(cd "$D/work" && exec env -u OPENAI_API_KEY -u CODEX_API_KEY -u OPENAI_BASE_URL \
+		HOME="$D/home" CODEX_HOME="$D/codex" SSL_CERT_FILE=$CERT ASIGHT_CODEX_KEY=$KEY \
+		"$CUR_BIN" exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox \
+		-C "$D/work" "write hi into codex-out.txt in $D/out" \
+		</dev/null >"$D/codex.out" 2>"$D/codex.err") &
+	CDX=$!
+	i=0
+	while ! grep -q '"holding"' "$D/served.jsonl" 2>/dev/null && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	# --foreground: timeout passes the SIGINT below to asrecord alone (by
+	# default it signals its process group too, a second SIGINT that
+	# makes asrecord stop at once and leave the .part file)
+	timeout --foreground 100 "$R" -v -w "$D/rec.pcapng.zst" -p "$CDX" \
+		2>"$D/asrecord.err" &
+	REC=$!
+	i=0
+	while ! grep -q 'TLS functions attached' "$D/asrecord.err" && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	touch "$D/attached"
+	wait "$CDX"
+	check "attached: codex exec exits 0" [ $? = 0 ]
+	# asrecord also stops by itself once every traced process is gone
+	kill -INT "$REC" 2>/dev/null
+	wait "$REC"
+	check "asrecord -p on a running codex exits 0" [ $? = 0 ]
+	kill "$MOCK" 2>/dev/null
+	wait "$MOCK" 2>/dev/null
+	check_grep "attached: asrecord attached aws-lc's functions" \
+		"asrecord: [1-9][0-9]* TLS functions attached" "$D/asrecord.err"
+	check_grep "attached: codex printed the final answer" \
+		"Done: codex-out.txt now holds hi" "$D/codex.out"
+	check_grep "attached: the shell tool wrote the file" "^hi$" "$D/out/codex-out.txt"
+	check_grep "attached: the held request was failed and retried" '"held"' \
+		"$D/served.jsonl"
+	# the held request was in flight when asrecord attached (it went out
+	# before, its answer came after): it may be only partly captured and
+	# is not among the calls compared (the mock logs it as "held", not as
+	# a call); every call after it must be rebuilt in full
+	analyze_run "attached" "$D"
+else
+	skip_one "asrecord -p" "the mock did not start"
 fi
 
 if [ -n "$OLD_BIN" ]; then

@@ -23,9 +23,21 @@ command that writes $MOCK_CODEX_DIR/codex-out.txt and lists the directory;
 the request that carries its function_call_output gets the final text.
 Every request is logged with its purpose ("turn" or "side-call": a request
 that offers no tools, e.g. a title or summary) and the tool name used.
+
+MOCK_CODEX_HOLD=FILE holds the answer to the first POST /v1/responses until
+FILE exists (60 s at most), after logging {"holding": FILE}: a test attaches
+asrecord -p meanwhile.  That answer is then a 500 (logged as {"held": ...},
+not as a call), which codex retries when request_max_retries allows: the
+request of the held call went out before asrecord attached, the retry and
+everything after it (the tool call, its output, the final text) come after.
+
+MOCK_CODEX_NO_LAST_CHUNK=1 never sends the empty chunk that ends a chunked
+answer: codex closes after response.completed, so the body ends between
+chunks.
 """
 import json
 import os
+import threading
 import time
 
 DIR = os.environ.get("MOCK_CODEX_DIR", "/tmp/asight-codex")
@@ -33,6 +45,9 @@ COMMAND = "echo hi > %s/codex-out.txt; ls %s" % (DIR, DIR)
 FIRST = "I will write the file."
 FINAL = "Done: codex-out.txt now holds hi."
 SHELL_TOOLS = ("shell_command", "shell", "exec_command", "local_shell")
+HOLD = os.environ.get("MOCK_CODEX_HOLD")
+NO_LAST_CHUNK = os.environ.get("MOCK_CODEX_NO_LAST_CHUNK") == "1"
+_held = threading.Event()
 
 
 def send_json(h, status, obj):
@@ -155,7 +170,7 @@ def send_sse(h, evs):
     for i, (name, data) in enumerate(evs):
         b = ("event: %s\ndata: %s\n\n" % (name, json.dumps(data))).encode()
         b = b"%x\r\n%s\r\n" % (len(b), b)
-        if i == len(evs) - 1:
+        if i == len(evs) - 1 and not NO_LAST_CHUNK:
             # with the last event: codex stops reading at response.completed
             # and closes, so a separate final chunk would never be decrypted
             b += b"0\r\n\r\n"
@@ -164,9 +179,36 @@ def send_sse(h, evs):
         time.sleep(0.003)
 
 
+def hold(h):
+    """Hold the first answer until HOLD exists, then fail it with a 500
+    on a closed connection (the retry gets a fresh one); True if held."""
+    with h.server.lock:
+        if not HOLD or _held.is_set():
+            return False
+        _held.set()
+    # a test waits for this line, attaches asrecord -p, then creates HOLD
+    h.server.log({"profile": "codex", "holding": HOLD, "path": h.path})
+    for _ in range(600):
+        if os.path.exists(HOLD):
+            break
+        time.sleep(0.1)
+    h.server.log({"profile": "codex", "held": HOLD, "status": 500})
+    h.close_connection = True
+    body = json.dumps({"error": {"message": "held by the mock", "type": "server_error"}})
+    h.send_response(500)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(body)))
+    h.send_header("Connection", "close")
+    h.end_headers()
+    h.wfile.write(body.encode())
+    return True
+
+
 def responses(h):
     n = int(h.headers.get("Content-Length") or 0)
     raw = h.rfile.read(n)
+    if hold(h):
+        return True
     try:
         req = json.loads(raw or b"{}")
     except ValueError:

@@ -256,6 +256,40 @@ TEST(malformed_then_resync)
 	release(&g);
 }
 
+/*
+ * A chunked body cut by the close: between two chunks (the client read its
+ * last event and closed before the empty chunk) it is marked as such and
+ * said mildly; inside a chunk's size line, data or CRLF it is truncated.
+ */
+TEST(chunked_eof_between_or_inside_chunks)
+{
+	static const char r[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				"6\r\ndata: \r\n3\r\nx\n\n\r\n";
+	const size_t n = sizeof(r) - 1, cut[] = { 0, 1, 40 };
+	const size_t inside[] = { n - 7, n - 4, n - 2, n - 1 };
+	struct got g = { 0 };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		parse(&g, HTTP1_RESPONSE, r, n, cut[i], 1);
+		CHECK(g.n == 1 && !g.m[0]->complete && g.m[0]->cut_at_chunk);
+		CHECK(g.n == 1 && g.m[0]->error &&
+		      strstr(g.m[0]->error, "connection closed before the last chunk"));
+		CHECK(g.n == 1 && g.m[0]->body_len == 9);
+		release(&g);
+	}
+	parse(&g, HTTP1_RESPONSE, r, n - 8, 0, 1); /* after the first chunk */
+	CHECK(g.n == 1 && g.m[0]->cut_at_chunk && g.m[0]->body_len == 6);
+	release(&g);
+	for (i = 0; i < 4; i++) {
+		parse(&g, HTTP1_RESPONSE, r, inside[i], 0, 1);
+		CHECK(g.n == 1 && !g.m[0]->complete && !g.m[0]->cut_at_chunk);
+		CHECK(g.n == 1 && g.m[0]->error &&
+		      strstr(g.m[0]->error, "stream ends inside the chunked body"));
+		release(&g);
+	}
+}
+
 int main(void)
 {
 	RUN(pipelined_requests_every_split);
@@ -263,5 +297,6 @@ int main(void)
 	RUN(content_codings);
 	RUN(decompression_bomb);
 	RUN(malformed_then_resync);
+	RUN(chunked_eof_between_or_inside_chunks);
 	return harness_done();
 }

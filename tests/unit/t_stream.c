@@ -6,7 +6,8 @@
  * new connection, and two processes never share a connection; aws-lc AEAD
  * records (one TLS record each, one context per direction) are paired by
  * fd, held until their fd is known, stripped of the TLS 1.3 content type
- * and padding, and only application data is kept.
+ * and padding, and only application data is kept; a context without
+ * application data still marks its side of the connection on its fd.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -187,10 +188,35 @@ TEST(aead_records)
 	stream_free(s);
 }
 
+/*
+ * Attached to a running process: a connection seen with its reads alone
+ * (its request went out before), closed with an alert from its write
+ * context; the next connection on the same fd must not take its write side.
+ */
+TEST(aead_attached)
+{
+	struct sink k = { .opened = 0 };
+	struct stream_set *s;
+
+	stream_new(&sops, &k, &s);
+	afeed(s, 0x10, 1, 7, 1, 5, "HTTP/1.1 500\x17", 13);      /* the answer alone */
+	afeed(s, 0x20, 0, -1, 2, 5, "\x01\x00\x15", 3);          /* close_notify */
+	afeed(s, 0x20, 0, 7, 3, 0, "", 0);                        /* ... written to fd 7 */
+	afeed(s, 0x30, 0, -1, 4, 5, "POST\x17", 5);               /* the next connection */
+	afeed(s, 0x30, 0, 7, 5, 0, "", 0);
+	afeed(s, 0x40, 1, 7, 6, 5, "HTTP/1.1 200\x17", 13);
+	stream_finish(s);
+	CHECK_EQ_U(s->n, 2);
+	CHECK(s->n == 2 && s->conns[0]->dir[0].bytes == 0 && s->conns[0]->dir[1].bytes == 12);
+	CHECK(s->n == 2 && s->conns[1]->dir[0].bytes == 4 && s->conns[1]->dir[1].bytes == 12);
+	stream_free(s);
+}
+
 int main(void)
 {
 	RUN(calls_and_chunks);
 	RUN(gaps_and_identity);
 	RUN(aead_records);
+	RUN(aead_attached);
 	return harness_done();
 }
