@@ -10,6 +10,10 @@
 # ASIGHT_AGENT_CACHE, default /var/cache/asight-tests/agents.  A finished
 # install is marked by a .done file, so an interrupted one is redone.
 
+# tests/agents/calls.py, the field-by-field comparison the tests share
+AGENTS_PY=$(pwd)/tests/agents
+export AGENTS_PY
+
 # Pinned versions: CUR is what the tests assert on, OLD is an older
 # published build that proves discovery does not depend on one build.
 CLAUDE_PKG=@anthropic-ai/claude-code

@@ -53,32 +53,14 @@ export ASIGHT_CACHE_DIR=$TMPD/disc
 # served.jsonl calls.jsonl OUTDIR
 compare() {
 	python3 - "$@" <<'EOF'
-import json, sys
-exp = [json.loads(l) for l in open(sys.argv[1]) if '"api"' in l]
-act = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+import json, os, sys
+sys.path.insert(0, os.environ["AGENTS_PY"])
+from calls import compare
+exp, act, bad = compare(sys.argv[1], sys.argv[2], provider="anthropic",
+                        tokens=("input_tokens", "output_tokens", "cache_read_tokens",
+                                "cache_write_tokens"))
 out = sys.argv[3]
-bad = []
-if len(exp) != len(act):
-    bad.append("%d calls served, %d found" % (len(exp), len(act)))
-for i, (e, a) in enumerate(zip(exp, act)):
-    def want(field, x, y):
-        if x != y:
-            bad.append("call %d: %s: expected %r, got %r" % (i + 1, field, x, y))
-    want("provider", "anthropic", a["provider"])
-    want("purpose", e["purpose"], a["purpose"])
-    want("model", e["model"], a["model"])
-    want("stream", e["stream"], a["stream"])
-    want("status", e["status"], a["status"])
-    want("text", e["text"], a["text"])
-    want("thinking", e["thinking"], a["thinking"])
-    want("finish_reason", e["finish_reason"], a["finish_reason"])
-    for k in ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens"):
-        want(k, e[k], a[k])
-    want("tool calls", [(t["id"], t["name"], t["args"]) for t in e["tool_calls"]],
-         [(t["id"], t["name"], json.loads(t["arguments"])) for t in a["tool_calls"]])
-    want("analysis_error", None, a["analysis_error"])
-    if a["t_first_token_ns"] is None or not a["duration_s"]:
-        bad.append("call %d: no time to first token or duration" % (i + 1))
+for i, a in enumerate(act):
     if a["purpose"] == "turn":
         if "Bash" not in a["tools"]:
             bad.append("call %d: Bash not among the tools offered" % (i + 1))
