@@ -215,6 +215,20 @@ static const char tree_usage[] =
 	"  --no-redact    show secrets in arguments as captured\n"
 	"  -q, --quiet    no summary line on stderr\n";
 
+/*
+ * One process or effect, one line: a multi-line script (an agent's shell
+ * wrapper) is shown with its line breaks as \n, and no control byte of a
+ * captured argument reaches the terminal.
+ */
+static void one_line(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+}
+
 static void print_proc(const struct an_opts *o, const struct model *m, const struct tree_proc *p,
 		       char *prefix, size_t plen, int last, int root)
 {
@@ -227,7 +241,8 @@ static void print_proc(const struct an_opts *o, const struct model *m, const str
 	if (p->argc > 1)
 		args = tree_argv_join(p->argv + 1, p->argc - 1);
 	ra = an_red(o, args);
-	printf("%s,%u%s%s", an_proc_name(p), p->pid, ra ? " " : "", ra ? ra : "");
+	printf("%s,%u%s", an_proc_name(p), p->pid, ra ? " " : "");
+	one_line(ra);
 	printf("  [%s%s, %s%s]\n", end >= p->t_start ? an_dur(end - p->t_start, d, sizeof(d)) : "?",
 	       p->exited ? "" : "+", p->exited ? "exit " : "", tree_status_str(p, st, sizeof(st)));
 	free(args);
@@ -301,17 +316,6 @@ static void short_text(const struct an_opts *o, const char *s, size_t max)
 	free(r);
 }
 
-/* One effect, one line: a multi-line script (an agent's shell wrapper) is
- * shown with its line breaks as \n. */
-static void one_line(const char *s)
-{
-	for (; s && *s; s++)
-		if (*s == '\n')
-			fputs("\\n", stdout);
-		else
-			putchar((unsigned char)*s < 0x20 ? '?' : *s);
-}
-
 static void print_effect(const struct an_opts *o, const struct model *m,
 			 const struct causal_effect *e)
 {
@@ -327,11 +331,22 @@ static void print_effect(const struct an_opts *o, const struct model *m,
 		printf("%s%s%s:%u", e->net->family == 10 ? "[" : "", e->net->addr,
 		       e->net->family == 10 ? "]" : "", e->net->port);
 	} else if (e->proc) {
-		if (e->proc->argc > 1)
-			args = tree_argv_join(e->proc->argv + 1, e->proc->argc - 1);
+		const struct tree_proc *p = e->proc;
+		/* a shell that exec'd its last command: show it as spawned */
+		const struct tree_exec *x = p->nexecs > 1 ? &p->execs[0] : NULL;
+		char **av = x ? x->argv : p->argv;
+		uint32_t ac = x ? x->argc : p->argc;
+
+		if (ac > 1)
+			args = tree_argv_join(av + 1, ac - 1);
 		ra = an_red(o, args);
-		printf("%s,%u ", an_proc_name(e->proc), e->proc->pid);
+		if (x && ac && av[0][0])
+			printf("%s,%u ", strrchr(av[0], '/') ? strrchr(av[0], '/') + 1 : av[0], p->pid);
+		else
+			printf("%s,%u ", an_proc_name(p), p->pid);
 		one_line(ra);
+		if (x)
+			printf(" (then exec %s)", an_proc_name(p));
 		printf(" [exit %s]", tree_status_str(e->proc, st, sizeof(st)));
 		free(args);
 		free(ra);

@@ -32,6 +32,8 @@ static void drop_pending(struct stream_dir *d)
 }
 
 static void aead_free(struct stream_set *s);
+struct stream_actx;
+static int aead_release(struct stream_set *s, struct stream_actx *a);
 
 void stream_free(struct stream_set *s)
 {
@@ -200,6 +202,7 @@ static void add_chunk(struct stream_set *s, struct stream_conn *c, int dir,
 #define FUNC_AEAD_OPEN 17
 #define FUNC_AEAD_SEAL_SCATTER 18
 #define TLS_APP_DATA 23
+#define TLS_ALERT 21
 
 /* a record kept until the fd of its context is known */
 struct stream_held {
@@ -213,6 +216,8 @@ struct stream_actx {
 	uint32_t pid;
 	uint64_t start, ctx;
 	int32_t fd;
+	int dir;                /* 0 write, 1 read, -1 not seen yet */
+	int closed;             /* an alert went through it: its TLS session is over */
 	struct stream_conn *c;
 	struct stream_held *held;
 	size_t nheld, cheld;
@@ -233,13 +238,27 @@ static void aead_free(struct stream_set *s)
 	au_map_release(&s->aead_by_fd);
 }
 
-static struct stream_actx *actx_get(struct stream_set *s, const struct cap_rec *rec, uint64_t ctx)
+/*
+ * The context of a record, made anew when the one known at that address
+ * is over: the program freed it and its allocator gave the address to the
+ * next connection's context (seen with codex: the write context of one
+ * connection came back as the read context of the next).  A context
+ * serves one direction of one socket and ends with an alert.
+ */
+static struct stream_actx *actx_get(struct stream_set *s, const struct cap_rec *rec, uint64_t ctx,
+				    const struct cap_tls *t)
 {
 	struct au_key k = { rec->hdr.pid, rec->hdr.task_start_ns, ctx };
 	struct stream_actx *a = au_map_get(&s->aead_by_ctx, k), **slot;
+	int dir = t->dir == CAP_TLS_READ ? 1 : 0;
+	/* the recorder's "written to fd" record still belongs to a closed one */
+	int announce = !rec->data_len && !rec->hdr.orig_len;
 
-	if (a)
+	if (a && (!a->closed || announce) && (a->dir < 0 || a->dir == dir) &&
+	    (t->fd < 0 || a->fd < 0 || t->fd == a->fd))
 		return a;
+	if (a && a->nheld && aead_release(s, a))
+		return NULL;
 	a = calloc(1, sizeof(*a));
 	slot = a ? au_push(&s->actx, &s->nactx, &s->cactx, sizeof(*slot)) : NULL;
 	if (!slot || au_map_put(&s->aead_by_ctx, k, a)) {
@@ -253,7 +272,24 @@ static struct stream_actx *actx_get(struct stream_set *s, const struct cap_rec *
 	a->start = rec->hdr.task_start_ns;
 	a->ctx = ctx;
 	a->fd = -1;
+	a->dir = -1;
 	return a;
+}
+
+/* An alert record (TLS 1.3 inner type or TLS 1.2 header type 21). */
+static int aead_alert(const struct cap_rec *rec, const struct cap_tls *t)
+{
+	uint64_t r = (uint64_t)t->ret;
+	unsigned adlen = r & 0xffff, a8 = (r >> 32) & 0xff;
+	size_t n = rec->data_len;
+
+	if (adlen == 13)
+		return a8 == TLS_ALERT;
+	if (rec->hdr.data_off || (rec->hdr.flags & CAP_RF_MORE))
+		return 0;
+	while (n && !rec->data[n - 1])
+		n--;
+	return n && rec->data[n - 1] == TLS_ALERT;
 }
 
 /*
@@ -387,7 +423,7 @@ static void aead_claim(struct stream_set *s, struct stream_actx *a, int dir)
 
 static int aead_feed(struct stream_set *s, const struct cap_rec *rec, const struct cap_tls *t)
 {
-	struct stream_actx *a = actx_get(s, rec, t->conn);
+	struct stream_actx *a = actx_get(s, rec, t->conn, t);
 	struct stream_conn *c;
 	struct cap_rec r = *rec;
 	int dir = t->dir == CAP_TLS_READ ? 1 : 0;
@@ -397,6 +433,7 @@ static int aead_feed(struct stream_set *s, const struct cap_rec *rec, const stru
 		return -ENOMEM;
 	if (t->fd >= 0 && a->fd < 0)
 		a->fd = t->fd;
+	a->dir = dir;
 	if (!rec->data_len && !rec->hdr.orig_len) { /* the recorder: "written to fd" */
 		aead_claim(s, a, dir);
 		return a->nheld && a->fd >= 0 ? aead_release(s, a) : 0;
@@ -404,6 +441,7 @@ static int aead_feed(struct stream_set *s, const struct cap_rec *rec, const stru
 	n = aead_payload(rec, t);
 	if (n < 0) {
 		aead_claim(s, a, dir);
+		a->closed = aead_alert(rec, t);
 		return 0;
 	}
 	/* the view the streams see: the application data alone */

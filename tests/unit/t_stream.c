@@ -212,11 +212,38 @@ TEST(aead_attached)
 	stream_free(s);
 }
 
+/*
+ * A program frees a context and its allocator hands the address to the
+ * next connection's: the write context of one connection (closed by its
+ * alert) comes back as the read context of the next, on another fd.
+ */
+TEST(aead_address_reused)
+{
+	struct sink k = { .opened = 0 };
+	struct stream_set *s;
+
+	stream_new(&sops, &k, &s);
+	afeed(s, 0x20, 0, -1, 1, 5, "POST /1\x17", 8);
+	afeed(s, 0x20, 0, 5, 2, 0, "", 0);                        /* written to fd 5 */
+	afeed(s, 0x30, 1, 5, 3, 5, "HTTP/1.1 200 one\x17", 17);
+	afeed(s, 0x20, 0, -1, 4, 5, "\x01\x00\x15", 3);          /* close_notify */
+	afeed(s, 0x40, 0, -1, 5, 5, "POST /2\x17", 8);             /* connection 2 */
+	afeed(s, 0x40, 0, 6, 6, 0, "", 0);                        /* written to fd 6 */
+	afeed(s, 0x20, 1, 6, 7, 5, "HTTP/1.1 200 two\x17", 17);   /* the old address, reading */
+	stream_finish(s);
+	CHECK_EQ_U(s->n, 2);
+	CHECK(s->n == 2 && s->conns[0]->dir[0].bytes == 7 && s->conns[0]->dir[1].bytes == 16);
+	CHECK(s->n == 2 && s->conns[1]->fd == 6 && s->conns[1]->dir[0].bytes == 7 &&
+	      s->conns[1]->dir[1].bytes == 16);
+	stream_free(s);
+}
+
 int main(void)
 {
 	RUN(calls_and_chunks);
 	RUN(gaps_and_identity);
 	RUN(aead_records);
 	RUN(aead_attached);
+	RUN(aead_address_reused);
 	return harness_done();
 }
