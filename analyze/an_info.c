@@ -49,6 +49,8 @@ struct info {
 	uint64_t footer_drops, footer_truncs, footers;
 	char *meta;              /* first META record's key=value list */
 	size_t meta_len;
+	struct cap_buf targets;  /* one line per TLS target (TARGET records) */
+	unsigned ntargets, nunhooked;
 	unsigned cur_file;
 };
 
@@ -97,6 +99,39 @@ static void take_housekeeping(struct info *in, const struct cap_rec *rec)
 	}
 }
 
+#define MAX_TARGET_LINES 32
+
+static const char *kv(const struct cap_rec *rec, const char *key)
+{
+	const char *v = cap_kv_find(rec->data, rec->data_len, key);
+
+	return v ? v : "";
+}
+
+/* What the recorder hooked, and how it found it: a reviewer's first check
+ * that a program's TLS is in the capture at all. */
+static void take_target(struct info *in, const struct cap_rec *rec)
+{
+	const char *path = kv(rec, "path"), *base = strrchr(path, '/');
+	const char *disc = kv(rec, "discovery"), *sym = kv(rec, "symbol");
+	int hooked = !strcmp(kv(rec, "attached"), "yes");
+	char line[1024];
+	int n;
+
+	in->ntargets++;
+	in->nunhooked += !hooked;
+	if (in->ntargets > MAX_TARGET_LINES)
+		return;
+	n = snprintf(line, sizeof(line), "  %-26s %-9s %s @%s%s%s%s: %s%s%s\n",
+		     *sym ? sym : "(none)", kv(rec, "kind"), base ? base + 1 : path,
+		     kv(rec, "offset"), hooked ? "" : " [not hooked: ", hooked ? "" :
+		     kv(rec, "attached"), hooked ? "" : "]", kv(rec, "method"),
+		     *disc ? "; " : "", disc);
+	if (n > 0)
+		cap_buf_append(&in->targets, line, (size_t)n < sizeof(line) ? (size_t)n :
+			       sizeof(line) - 1);
+}
+
 static void take(struct info *in, const struct cap_rec *rec)
 {
 	const struct cap_rec_hdr *h = &rec->hdr;
@@ -107,6 +142,8 @@ static void take(struct info *in, const struct cap_rec *rec)
 		in->cur_file = rec->file_index;
 	}
 	in->count[h->type]++;
+	if (h->type == CAP_REC_TARGET)
+		take_target(in, rec);
 	if (an_rec_is_housekeeping(h->type)) {
 		take_housekeeping(in, rec);
 		return;
@@ -206,6 +243,17 @@ static void print_counts(const struct info *in)
 			       in->count[t], an_rec_is_housekeeping(t) ? "  (housekeeping)" : "");
 }
 
+static void print_targets(const struct info *in)
+{
+	if (!in->ntargets)
+		return;
+	printf("%-13s %u (%u not hooked)\n", "tls targets:", in->ntargets, in->nunhooked);
+	fwrite(in->targets.p, 1, in->targets.len, stdout);
+	if (in->ntargets > MAX_TARGET_LINES)
+		printf("  ... and %u more (asanalyze dump -t target)\n",
+		       in->ntargets - MAX_TARGET_LINES);
+}
+
 static void print_loss(const struct info *in)
 {
 	printf("%-13s %" PRIu64 " (stats)", "drops:", (uint64_t)in->stats.drops);
@@ -295,6 +343,7 @@ static int info_run(struct info *in, struct cap_reader *r, const char *const *pa
 	print_header(in);
 	print_time(in);
 	print_counts(in);
+	print_targets(in);
 	print_loss(in);
 	print_integrity(&st, verify, rc < 0);
 	print_warnings(r, &st);
@@ -351,5 +400,6 @@ int an_info_main(int argc, char **argv)
 	cap_reader_close(r);
 	free(in.count);
 	free(in.meta);
+	cap_buf_release(&in.targets);
 	return rc;
 }

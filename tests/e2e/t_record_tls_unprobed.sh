@@ -22,6 +22,9 @@ check_grep "the warning names the file, the pid and rustls" \
 "$O/asanalyze" dump -H -t target "$TMPD/f.zst" >"$TMPD/f.t" 2>&1
 check_grep "a TARGET record says nothing was attached" \
 	"path=$TMPD/fake-rustls .*kind=rustls .*attached=no" "$TMPD/f.t"
+"$O/asanalyze" info "$TMPD/f.zst" >"$TMPD/f.info" 2>&1
+check_grep "asanalyze info lists the file as not hooked" \
+	"^  \\(none\\) +rustls +fake-rustls @0x0 \\[not hooked: no\\]" "$TMPD/f.info"
 "$O/asrecord" -q -w "$TMPD/t.zst" -- sh -c true >/dev/null 2>"$TMPD/t.err"
 check "a program without TLS code gets no warning" sh -c "! grep -q warning '$TMPD/t.err'"
 done_testing
