@@ -3,6 +3,7 @@
  * an_cmds_export.c - `asanalyze export --sqlite OUT.db | --jsonl OUT FILE...`
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,13 +46,41 @@ static int do_jsonl(const struct an_opts *o, const struct model *m, const struct
 	return AN_EXIT_OK;
 }
 
-static int do_sqlite(const struct an_opts *o, const struct model *m, const struct causal *cz)
+/* The model freed on the second core while SQLite builds the indexes. */
+struct bg_free {
+	struct model *m;
+	pthread_t t;
+	int started;
+};
+
+static void *bg_free_run(void *arg)
 {
-	struct db_opts dopts = { .redact = !o->no_redact };
+	model_free(((struct bg_free *)arg)->m);
+	return NULL;
+}
+
+static void bg_free_start(void *arg)
+{
+	struct bg_free *b = arg;
+
+	b->started = !pthread_create(&b->t, NULL, bg_free_run, b);
+}
+
+/* @cz NULL: db_write finds the effects in a thread of its own.  @m is
+ * freed here when @bg (nothing needs it after); else kept. */
+static int do_sqlite(const struct an_opts *o, struct model *m, const struct causal *cz, int bg)
+{
+	struct bg_free b = { .m = m };
+	struct db_opts dopts = { .redact = !o->no_redact, .causal = 1,
+				 .rows_done = bg ? bg_free_start : NULL, .rows_ctx = &b };
 	struct db_counts cnt;
 	char msg[512];
 	int rc = db_write(m, cz, o->sqlite, &dopts, &cnt, msg, sizeof(msg));
 
+	if (b.started)
+		pthread_join(b.t, NULL);
+	else if (bg)
+		model_free(m);
 	if (rc) {
 		an_err("'%s': %s", o->sqlite, msg);
 		return AN_EXIT_DATA;
@@ -80,6 +109,8 @@ int an_cmd_export(int argc, char **argv)
 	m = an_load(&o);
 	if (!m)
 		return AN_EXIT_DATA;
+	if (!o.jsonl)
+		return do_sqlite(&o, m, NULL, 1);
 	if (causal_build(m, &cz)) {
 		an_err("out of memory");
 		model_free(m);
@@ -87,7 +118,7 @@ int an_cmd_export(int argc, char **argv)
 	}
 	rc = AN_EXIT_OK;
 	if (o.sqlite)
-		rc = do_sqlite(&o, m, cz);
+		rc = do_sqlite(&o, m, cz, 0);
 	if (o.jsonl && rc == AN_EXIT_OK)
 		rc = do_jsonl(&o, m, cz);
 	causal_free(cz);

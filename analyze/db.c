@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,9 @@ struct dbw {
 	char *msg;
 	size_t msg_size;
 	int64_t *tool_pk_base; /* per call: tool_call_pk of its first tool call */
+	const struct db_opts *o;
+	struct causal *own_cz; /* built by cz_thread when o->causal */
+	int cz_rc;
 };
 
 static int fail(struct dbw *w, const char *what)
@@ -554,11 +558,26 @@ static int exec_sql(struct dbw *w, const char *sql)
 	return -EIO;
 }
 
+static void *cz_thread(void *arg)
+{
+	struct dbw *w = arg;
+
+	w->cz_rc = causal_build(w->m, &w->own_cz);
+	return NULL;
+}
+
 /* Fill the database; the caller owns w->db. */
 static int fill(struct dbw *w)
 {
-	int rc, part;
+	int own = !w->cz && w->o && w->o->causal, threaded = 0, rc, part;
+	pthread_t t;
 
+	/* causal_build only reads the model, as the writer does: it runs on
+	 * the second core while the tables before tool_effects are written */
+	if (own)
+		threaded = !pthread_create(&t, NULL, cz_thread, w);
+	if (own && !threaded)
+		cz_thread(w);
 	/* a fresh private file nobody reads until the rename: no journal, no
 	 * fsync, one transaction; larger pages and a 16 MiB cache cut the page
 	 * writes of the bulk insert and of the index builds at the end */
@@ -580,8 +599,18 @@ static int fill(struct dbw *w)
 		rc = put_http(w);
 	if (!rc)
 		rc = put_llm(w);
+	if (threaded)
+		pthread_join(t, NULL); /* even after a failure */
+	if (own)
+		w->cz = w->own_cz;
+	if (!rc && w->cz_rc) {
+		snprintf(w->msg, w->msg_size, "out of memory");
+		rc = w->cz_rc;
+	}
 	if (!rc)
 		rc = put_effects(w);
+	if (!rc && w->o && w->o->rows_done)
+		w->o->rows_done(w->o->rows_ctx);
 	if (!rc)
 		rc = exec_sql(w, db_schema_sql(1));
 	if (!rc)
@@ -593,7 +622,7 @@ int db_write(const struct model *m, const struct causal *cz, const char *path,
 	     const struct db_opts *o, struct db_counts *cnt, char *msg, size_t msg_size)
 {
 	struct dbw w = { .m = m, .cz = cz, .redact = o ? o->redact : 1, .cnt = cnt,
-			 .msg = msg, .msg_size = msg_size };
+			 .msg = msg, .msg_size = msg_size, .o = o };
 	char *part = au_fmt("%s.part", path);
 	int rc = 0;
 
@@ -621,6 +650,7 @@ int db_write(const struct model *m, const struct causal *cz, const char *path,
 	w.tool_pk_base = calloc(m->ncalls + 1, sizeof(*w.tool_pk_base));
 	rc = w.tool_pk_base ? fill(&w) : -ENOMEM;
 	free(w.tool_pk_base);
+	causal_free(w.own_cz);
 	rc_free(&w);
 	if (sqlite3_close(w.db) != SQLITE_OK && !rc)
 		rc = -EIO;

@@ -24,6 +24,14 @@
 
 struct db_opts {
 	int redact;
+	/* with cz NULL: build the tool-call effects here, in a second thread
+	 * while the tables that do not need them are written */
+	int causal;
+	/* optional: called once every row is written, before the indexes are
+	 * built (not after a failure); from then on db_write no longer reads
+	 * the model, so the caller may start freeing it in another thread */
+	void (*rows_done)(void *ctx);
+	void *rows_ctx;
 };
 
 struct db_counts {

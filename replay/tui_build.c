@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "analyze/an_cmds.h"
-#include "analyze/causal.h"
 #include "analyze/db.h"
 #include "analyze/model.h"
+#include "tui_events.h"
 
 int tui_build_path(const char *const *paths, size_t n, char *db, size_t size)
 {
@@ -191,25 +191,100 @@ static int write_stamp(const char *db, const char *const *paths, size_t n)
 	return rc;
 }
 
+/* The model freed on the second core while SQLite builds the indexes. */
+struct bg_free {
+	struct model *m;
+	pthread_t t;
+	int started;
+};
+
+static void *bg_free_run(void *arg)
+{
+	model_free(((struct bg_free *)arg)->m);
+	return NULL;
+}
+
+static void bg_free_start(void *arg)
+{
+	struct bg_free *b = arg;
+
+	b->started = !pthread_create(&b->t, NULL, bg_free_run, b);
+}
+
+/* The timeline table, built from the model into a scratch file. */
+struct ev_job {
+	const struct model *m;
+	char aux[PATH_MAX + 16];
+	int redact, rc, started;
+	pthread_t t;
+	char msg[256];
+};
+
+static void *ev_run(void *arg)
+{
+	struct ev_job *j = arg;
+	struct tui_events *e = NULL;
+	int rc = tui_events_prepare(j->m, j->redact, &e);
+
+	if (!rc)
+		rc = tui_events_write(e, j->aux, NULL, NULL, j->msg, sizeof(j->msg));
+	tui_events_free(e);
+	j->rc = rc;
+	return NULL;
+}
+
+struct wctx {
+	struct ev_job ej;
+	struct bg_free b;
+};
+
+/* db_write is done with the model: once the timeline thread is too, the
+ * model is freed on the second core while SQLite builds the indexes. */
+static void rows_done(void *arg)
+{
+	struct wctx *c = arg;
+
+	if (c->ej.started)
+		pthread_join(c->ej.t, NULL);
+	c->ej.started = 0;
+	bg_free_start(&c->b);
+}
+
+/*
+ * Write the database and the timeline table, and free @m.  Both cores
+ * work: the timeline is built into a scratch file and the tool-call
+ * effects are found in threads while SQLite writes the tables, and the
+ * model is freed in one while SQLite builds the indexes.  When the
+ * timeline thread fails, tui_model_open builds the table with SQL.
+ */
 static int write_db(struct model *m, const char *tmp, const struct tui_build_opts *o,
 		    tui_progress_fn progress, void *ctx, char *msg, size_t msg_size)
 {
-	struct db_opts dopts = { .redact = !(o && o->no_redact) };
-	struct causal *cz = NULL;
+	struct wctx c = { .ej = { .m = m, .redact = !(o && o->no_redact), .rc = -1 },
+			  .b = { .m = m } };
+	struct db_opts dopts = { .redact = c.ej.redact, .causal = 1, .rows_done = rows_done,
+				 .rows_ctx = &c };
 	struct db_counts cnt;
 	int rc;
 
 	if (progress)
-		progress(ctx, "finding tool call effects", -1);
-	rc = causal_build(m, &cz);
-	if (rc) {
-		snprintf(msg, msg_size, "out of memory");
-		return rc;
-	}
-	if (progress)
 		progress(ctx, "writing the database", -1);
-	rc = db_write(m, cz, tmp, &dopts, &cnt, msg, msg_size);
-	causal_free(cz);
+	snprintf(c.ej.aux, sizeof(c.ej.aux), "%s-rp", tmp);
+	sqlite3_initialize(); /* once, before two threads open databases */
+	c.ej.started = !pthread_create(&c.ej.t, NULL, ev_run, &c.ej);
+	rc = db_write(m, NULL, tmp, &dopts, &cnt, msg, msg_size);
+	if (c.ej.started) /* db_write failed before rows_done */
+		pthread_join(c.ej.t, NULL);
+	if (c.b.started)
+		pthread_join(c.b.t, NULL);
+	else
+		model_free(m);
+	if (!rc && !c.ej.rc) {
+		if (progress)
+			progress(ctx, "indexing the timeline", -1);
+		rc = tui_events_merge(tmp, c.ej.aux, msg, msg_size);
+	}
+	unlink(c.ej.aux);
 	return rc;
 }
 
@@ -233,7 +308,6 @@ int tui_build_run(const char *const *paths, size_t n, const char *db,
 		progress(ctx, j.m->warnings[i], -2);
 	snprintf(tmp, sizeof(tmp), "%s.part", db);
 	rc = write_db(j.m, tmp, o, progress, ctx, msg, msg_size);
-	model_free(j.m);
 	if (!rc && write_stamp(tmp, paths, n)) {
 		snprintf(msg, msg_size, "'%s': cannot record its sources", tmp);
 		rc = -EIO;

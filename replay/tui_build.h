@@ -7,7 +7,9 @@
  * capture, in rp_meta 'stamp'); any difference rebuilds it.  When the
  * capture's directory is not writable the cache goes to
  * $XDG_CACHE_HOME/asight/ (else ~/.cache/asight/).  The database is written
- * to NAME.part and renamed, so an interrupted build leaves no cache.
+ * to NAME.part and renamed, so an interrupted build leaves no cache.  The
+ * timeline table of tui_model.h is built in the same pass, from the model
+ * in memory (tui_events.h), so that opening the new cache builds nothing.
  *
  * Calling sequence:
  *   tui_build_path(paths, n, db, sizeof(db));

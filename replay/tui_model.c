@@ -21,9 +21,18 @@
  * that text filters and searches are one LIKE over one column.  A tool
  * call is placed when the response that asked for it ended.
  */
-static const char index_sql[] =
-	"CREATE %1$s TABLE rp_events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,\n"
+#define RP_TABLE_SQL \
+	"CREATE %1$s TABLE rp_events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL,\n" \
 	"  kind INTEGER, ref INTEGER, proc_id INTEGER, pid INTEGER, text TEXT);\n"
+#define RP_TAIL_SQL \
+	"CREATE INDEX rp_events_ts ON rp_events (ts);\n" \
+	"CREATE INDEX rp_events_ref ON rp_events (kind, ref);\n" \
+	"CREATE %1$s TABLE IF NOT EXISTS rp_meta (key TEXT PRIMARY KEY, value TEXT);\n" \
+	"INSERT OR REPLACE INTO rp_meta VALUES ('version', '" TUI_INDEX_VERSION "');\n"
+
+/* tui_events.c fills the same table from the in-memory model: keep the two
+ * in step (the rows and their texts). */
+static const char index_sql[] = RP_TABLE_SQL
 	"INSERT INTO rp_events (ts, kind, ref, proc_id, pid, text) SELECT * FROM (\n"
 	" SELECT c.t_request_ns AS ts, 1 AS kind, c.call_id AS ref, c.proc_id, c.pid,\n"
 	"  COALESCE(c.model, c.model_requested, c.provider, '?') || ' ' || COALESCE(c.api, '')\n"
@@ -62,11 +71,12 @@ static const char index_sql[] =
 	" UNION ALL SELECT d.ts_ns, 8, d.drop_id, NULL, NULL,\n"
 	"  d.kind || ': ' || d.count || ' records lost'\n"
 	"  || COALESCE(' from seq ' || d.first_seq, '') FROM drops d WHERE d.ts_ns IS NOT NULL\n"
-	") ORDER BY ts, kind, ref;\n"
-	"CREATE INDEX rp_events_ts ON rp_events (ts);\n"
-	"CREATE INDEX rp_events_ref ON rp_events (kind, ref);\n"
-	"CREATE %1$s TABLE IF NOT EXISTS rp_meta (key TEXT PRIMARY KEY, value TEXT);\n"
-	"INSERT OR REPLACE INTO rp_meta VALUES ('version', '" TUI_INDEX_VERSION "');\n";
+	") ORDER BY ts, kind, ref;\n" RP_TAIL_SQL;
+
+const char *tui_model_index_sql(int part)
+{
+	return part == 0 ? RP_TABLE_SQL : part == 1 ? RP_TAIL_SQL : NULL;
+}
 
 static int sql_err(struct tui_model *m, int rc, char *msg, size_t msg_size, const char *what)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tui_model_priv.h - the model's state, shared by tui_model.c (timeline)
- * and tui_model_q.c (details, processes, calls).  Not for other modules.
+ * and tui_model_q.c (details, processes, calls); tui_events.c uses
+ * tui_model_index_sql().  Not for other modules.
  */
 #ifndef AS_REPLAY_TUI_MODEL_PRIV_H
 #define AS_REPLAY_TUI_MODEL_PRIV_H
@@ -20,6 +21,11 @@ struct tui_model {
 	sqlite3_stmt *q[Q_COUNT];   /* filtered queries, rebuilt by set_filter */
 	sqlite3_stmt *get, *event_of;
 };
+
+/* Format strings (%1$s: "TEMP" or "") creating the empty rp_events (part
+ * 0) and, once filled, its indexes and rp_meta version (part 1); for
+ * tui_events.c, which fills the table without SQL.  NULL after. */
+const char *tui_model_index_sql(int part);
 
 /* Basename of an exe path into @dst. */
 void tui_model_comm(const unsigned char *exe, char *dst, size_t size);
