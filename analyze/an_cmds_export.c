@@ -46,33 +46,13 @@ static int do_jsonl(const struct an_opts *o, const struct model *m, const struct
 	return AN_EXIT_OK;
 }
 
-/* The model freed on the second core while SQLite builds the indexes. */
-struct bg_free {
-	struct model *m;
-	pthread_t t;
-	int started;
-};
-
-static void *bg_free_run(void *arg)
-{
-	model_free(((struct bg_free *)arg)->m);
-	return NULL;
-}
-
-static void bg_free_start(void *arg)
-{
-	struct bg_free *b = arg;
-
-	b->started = !pthread_create(&b->t, NULL, bg_free_run, b);
-}
-
 /* @cz NULL: db_write finds the effects in a thread of its own.  @m is
  * freed here when @bg (nothing needs it after); else kept. */
 static int do_sqlite(const struct an_opts *o, struct model *m, const struct causal *cz, int bg)
 {
-	struct bg_free b = { .m = m };
+	struct model_bg_free b = { .m = m };
 	struct db_opts dopts = { .redact = !o->no_redact, .causal = 1,
-				 .rows_done = bg ? bg_free_start : NULL, .rows_ctx = &b };
+				 .rows_done = bg ? model_free_start : NULL, .rows_ctx = &b };
 	struct db_counts cnt;
 	char msg[512];
 	int rc = db_write(m, cz, o->sqlite, &dopts, &cnt, msg, sizeof(msg));

@@ -436,6 +436,19 @@ int model_build(const char *const *paths, size_t n, const struct model_opts *o,
 	return 0;
 }
 
+static void *bg_free_run(void *arg)
+{
+	model_free(((struct model_bg_free *)arg)->m);
+	return NULL;
+}
+
+void model_free_start(void *arg)
+{
+	struct model_bg_free *b = arg;
+
+	b->started = !pthread_create(&b->t, NULL, bg_free_run, b);
+}
+
 void model_free(struct model *m)
 {
 	size_t i;

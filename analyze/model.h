@@ -18,6 +18,7 @@
 #ifndef AS_ANALYZE_MODEL_H
 #define AS_ANALYZE_MODEL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -116,6 +117,19 @@ void model_opts_init(struct model_opts *o);
 int model_build(const char *const *paths, size_t n, const struct model_opts *o,
 		struct model **out, struct cap_err *err);
 void model_free(struct model *m);
+
+/*
+ * Free a model on the second core while the caller goes on (SQLite builds
+ * its indexes meanwhile).  model_free_start takes a struct model_bg_free
+ * (as void *, to serve as db_opts.rows_done); started is 0 when no thread
+ * could be made, and the model is then still the caller's to free.
+ */
+struct model_bg_free {
+	struct model *m;
+	pthread_t t;
+	int started;
+};
+void model_free_start(void *bg);
 
 /* Wall-clock rendering of a monotonic timestamp: "2026-11-25 21:30:03.123". */
 const char *model_time(const struct model *m, uint64_t ts, char *buf, size_t size);

@@ -191,26 +191,6 @@ static int write_stamp(const char *db, const char *const *paths, size_t n)
 	return rc;
 }
 
-/* The model freed on the second core while SQLite builds the indexes. */
-struct bg_free {
-	struct model *m;
-	pthread_t t;
-	int started;
-};
-
-static void *bg_free_run(void *arg)
-{
-	model_free(((struct bg_free *)arg)->m);
-	return NULL;
-}
-
-static void bg_free_start(void *arg)
-{
-	struct bg_free *b = arg;
-
-	b->started = !pthread_create(&b->t, NULL, bg_free_run, b);
-}
-
 /* The timeline table, built from the model into a scratch file. */
 struct ev_job {
 	const struct model *m;
@@ -235,7 +215,7 @@ static void *ev_run(void *arg)
 
 struct wctx {
 	struct ev_job ej;
-	struct bg_free b;
+	struct model_bg_free b;
 };
 
 /* db_write is done with the model: once the timeline thread is too, the
@@ -247,7 +227,7 @@ static void rows_done(void *arg)
 	if (c->ej.started)
 		pthread_join(c->ej.t, NULL);
 	c->ej.started = 0;
-	bg_free_start(&c->b);
+	model_free_start(&c->b);
 }
 
 /*
