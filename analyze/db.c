@@ -4,6 +4,9 @@
  */
 #include "db.h"
 
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -535,7 +538,7 @@ static int put_meta(struct dbw *w)
 	if (!rc)
 		rc = run(w, s, "ss", "mono_to_real_ns", buf);
 	if (!rc)
-		rc = run(w, s, "ss", "schema_version", "1");
+		rc = run(w, s, "ss", "schema_version", STR(DB_SCHEMA_VERSION));
 	if (!rc)
 		rc = run(w, s, "ss", "hostname", w->m->hostname);
 	if (!rc)

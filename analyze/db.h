@@ -19,7 +19,6 @@
 #include "analyze/causal.h"
 #include "analyze/model.h"
 
-#define DB_SCHEMA_VERSION 1
 #define DB_BODY_MAX (4u * 1024u * 1024u) /* bytes of each HTTP body stored */
 
 struct db_opts {
@@ -41,6 +40,14 @@ struct db_counts {
 
 int db_write(const struct model *m, const struct causal *cz, const char *path,
 	     const struct db_opts *o, struct db_counts *cnt, char *msg, size_t msg_size);
+
+/*
+ * PRAGMA user_version of the databases written: bumped whenever a table,
+ * column or view changes (2: llm_calls.purpose, transport,
+ * previous_response_id, inherited_messages), so caches made by an older
+ * build are rebuilt (asreplay) and scripts can tell.
+ */
+#define DB_SCHEMA_VERSION 2
 
 /* The schema as SQL text in parts: 0 tables, 1 indexes, 2 views; NULL after. */
 const char *db_schema_sql(int part);

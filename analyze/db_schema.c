@@ -6,8 +6,11 @@
  */
 #include "db.h"
 
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
 static const char schema[] =
-	"PRAGMA user_version = 1;\n"
+	"PRAGMA user_version = " STR(DB_SCHEMA_VERSION) ";\n"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);\n"
 	"CREATE TABLE processes (proc_id INTEGER PRIMARY KEY, pid INTEGER, start_ns INTEGER,\n"
 	"  parent_id INTEGER REFERENCES processes, exe TEXT, argv TEXT, cwd TEXT, uid INTEGER,\n"

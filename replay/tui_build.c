@@ -64,6 +64,8 @@ static char *stamp(const char *const *paths, size_t n)
 
 	if (!f)
 		return NULL;
+	/* a cache of another schema is not fresh, whatever its captures */
+	fprintf(f, "schema %d\n", DB_SCHEMA_VERSION);
 	for (i = 0; i < n; i++) {
 		if (stat(paths[i], &st)) {
 			fclose(f);

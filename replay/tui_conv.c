@@ -69,6 +69,12 @@ void tui_conv_render_row(const struct tui_app *a, size_t i, struct tui_line *l)
 		      (long long)c->out_tok, c->cost, c->ttft);
 	if (c->ntools)
 		tui_line_addf(l, TA_TOOL, "  %d tool call%s", c->ntools, c->ntools > 1 ? "s" : "");
+	/* side calls, token counts and retries are not the agent's turns */
+	if (c->purpose[0] && strcmp(c->purpose, "turn")) {
+		tui_line_add(l, TA_DIM, "  (");
+		tui_line_add_safe(l, TA_DIM, c->purpose, strlen(c->purpose), a->utf8);
+		tui_line_add(l, TA_DIM, ")");
+	}
 	if (c->problem[0]) {
 		tui_line_add(l, TA_ERROR, "  ");
 		tui_line_add_safe(l, TA_ERROR, c->problem, strlen(c->problem), a->utf8);

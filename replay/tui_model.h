@@ -148,6 +148,7 @@ struct tui_call {
 	double cost, ttft, duration;
 	char model[64];
 	char problem[64];
+	char purpose[16];   /* turn, side-call, count_tokens, retry */
 };
 
 /* Every LLM call in request order; *v is malloc'd. */

@@ -280,7 +280,8 @@ int tui_model_calls(struct tui_model *m, struct tui_call **v, size_t *n)
 				      "c.output_tokens, c.cost_usd, c.ttft_s, c.duration_s, "
 				      "COALESCE(c.model, c.model_requested, c.provider), "
 				      "COALESCE(c.error_type, c.analysis_error), (SELECT count(*) "
-				      "FROM tool_calls t WHERE t.call_id = c.call_id) FROM "
+				      "FROM tool_calls t WHERE t.call_id = c.call_id), "
+				      "COALESCE(c.purpose, 'turn') FROM "
 				      "llm_calls c ORDER BY c.t_request_ns, c.call_id", -1, &s,
 			       NULL) != SQLITE_OK)
 		return -EIO;
@@ -303,6 +304,7 @@ int tui_model_calls(struct tui_model *m, struct tui_call **v, size_t *n)
 		col_str(s, 10, c->model, sizeof(c->model));
 		col_str(s, 11, c->problem, sizeof(c->problem));
 		c->ntools = sqlite3_column_int(s, 12);
+		col_str(s, 13, c->purpose, sizeof(c->purpose));
 	}
 	sqlite3_finalize(s);
 	return rc;
