@@ -38,11 +38,16 @@ agent_install() {
 		AGENT_WHY="npm is not installed"
 		return 1
 	fi
+	# a registry out of reach costs 20 s per package, not a full timeout
+	if ! timeout 20 npm view "$_pkg@$_ver" version >/dev/null 2>&1; then
+		AGENT_WHY="npm view $_pkg@$_ver failed (registry out of reach, or no such version)"
+		return 1
+	fi
 	rm -rf "$AGENT_DIR"
 	mkdir -p "$AGENT_DIR" || { AGENT_WHY="cannot create $AGENT_DIR"; return 1; }
 	# install scripts stay off: the packages ship their binaries as
 	# optional dependencies and do not need them
-	if ! timeout 600 npm install --prefix "$AGENT_DIR" --no-audit --no-fund \
+	if ! timeout 300 npm install --prefix "$AGENT_DIR" --no-audit --no-fund \
 		--ignore-scripts "$_pkg@$_ver" >"$AGENT_DIR/npm.log" 2>&1; then
 		AGENT_WHY="npm install $_pkg@$_ver failed: $(tail -1 "$AGENT_DIR/npm.log")"
 		return 1
