@@ -11,6 +11,9 @@
 
 : "${O:=build}"
 : "${TMPD:=$(mktemp -d)}"
+# asrecord's discovery cache: the test's own, not the machine's
+: "${ASIGHT_CACHE_DIR:=$TMPD/disc-cache}"
+export ASIGHT_CACHE_DIR
 T_PASS=0
 T_FAIL=0
 T_SKIP=0
