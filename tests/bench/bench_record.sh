@@ -17,7 +17,7 @@
 # increasing open/close rates under asrecord at the default ring size.
 #
 # Nothing here passes or fails: the issue's Must/Goal is printed beside each
-# figure.  QUICK=1 takes about a minute (fewer, smaller rounds; bpftrace
+# figure, then the cost of one TLS call (wl tlscalls).  QUICK=1 takes about a minute (fewer, smaller rounds; bpftrace
 # and strace once), the full run about 8 minutes.
 #
 # CPU accounting: "cpu" is the workload and its children (getrusage, the BPF
@@ -272,3 +272,43 @@ fi
 cp "$T/res" "$B/record.res"
 sh tests/bench/rec/report.sh "$T/res"
 [ -s "$T/diag" ] && { say; say "== where the storm's time goes"; cat "$T/diag"; }
+
+# ---- the cost of one TLS call (wl tlscalls: SSL_write + SSL_read over a
+# BIO pair in one thread, no socket), interleaved rounds: untraced, asrecord
+# (entry probe on the internal function's push, which the kernel emulates,
+# plus a return probe), and asrecord on the public symbols
+# (ASIGHT_TLS_NO_FAST=1: the entry instruction is single-stepped) ----
+tls_call_ns() {
+	case $1 in
+	none) "$W" tlscalls "$TLS_N" "$T/cert.pem" "$T/key.pem" ;;
+	fast) "$A" -q -w "$T/tc.pcapng.zst" -- "$W" tlscalls "$TLS_N" "$T/cert.pem" "$T/key.pem" ;;
+	public) ASIGHT_TLS_NO_FAST=1 "$A" -q -w "$T/tc.pcapng.zst" -- \
+		"$W" tlscalls "$TLS_N" "$T/cert.pem" "$T/key.pem" ;;
+	esac | awk -F'[= ]' '{ printf "%.0f\n", $2 / $4 }'
+	rm -f "$T/tc.pcapng.zst"
+}
+TLS_N=50000
+[ "$QUICK" = 1 ] && TLS_N=20000
+: >"$T/tc"
+for r in 1 2 3 4 5; do
+	for v in none fast public; do
+		echo "$v $(tls_call_ns $v)" >>"$T/tc"
+	done
+done
+say
+say "== one TLS call (SSL_write or SSL_read of 100 bytes, in memory), 5 interleaved rounds"
+awk '
+	function med(a, n,   i, j, t) {
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ v[$1, ++n[$1]] = $2 }
+	END {
+		for (k = 1; k <= n["none"]; k++) { a0[k] = v["none", k]; a1[k] = v["fast", k] - v["none", k]
+			a2[k] = v["public", k] - v["none", k] }
+		m = n["none"]
+		printf "   untraced             %6.0f ns per call\n", med(a0, m)
+		printf "   asrecord             +%5.0f ns per call (median of per-round differences)\n", med(a1, m)
+		printf "   asrecord, public     +%5.0f ns per call (ASIGHT_TLS_NO_FAST=1)\n", med(a2, m)
+	}' "$T/tc"

@@ -355,6 +355,55 @@ static void wait_all(unsigned nproc)
 		wait(NULL);
 }
 
+/*
+ * tlscalls: the cost of TLS calls alone.  A client and a server SSL talk
+ * over a BIO pair in one thread (no socket, no scheduler): each iteration
+ * is one SSL_write of 100 bytes and the SSL_read that receives them.
+ */
+static SSL *bio_peer(SSL_CTX *ctx, BIO *bio, int server)
+{
+	SSL *s = SSL_new(ctx);
+
+	if (!s)
+		die("SSL_new");
+	SSL_set_bio(s, bio, bio);
+	if (server)
+		SSL_set_accept_state(s);
+	else
+		SSL_set_connect_state(s);
+	return s;
+}
+
+static int wl_tlscalls(unsigned long iters, const char *cert, const char *key)
+{
+	SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = SSL_CTX_new(TLS_client_method());
+	struct timespec t0, t1;
+	char buf[256] = "x";
+	BIO *cb, *sb;
+	SSL *c, *s;
+	int i;
+
+	if (!sctx || !cctx || SSL_CTX_use_certificate_file(sctx, cert, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(sctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    !BIO_new_bio_pair(&cb, 65536, &sb, 65536))
+		die("tlscalls: TLS setup");
+	c = bio_peer(cctx, cb, 0);
+	s = bio_peer(sctx, sb, 1);
+	for (i = 0; i < 100 && !(SSL_is_init_finished(c) && SSL_is_init_finished(s)); i++) {
+		SSL_do_handshake(c);
+		SSL_do_handshake(s);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned long k = 0; k < iters; k++)
+		if (SSL_write(c, buf, 100) != 100 || SSL_read(s, buf, sizeof(buf)) != 100)
+			die("tlscalls: SSL_write/SSL_read");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("wall_ns=%lld calls=%lu\n",
+	       (long long)(t1.tv_sec - t0.tv_sec) * 1000000000ll + (t1.tv_nsec - t0.tv_nsec),
+	       2 * iters);
+	return 0;
+}
+
 static int wl_storm(unsigned long iters, unsigned nproc)
 {
 	struct meter m;
@@ -543,7 +592,8 @@ static int wl_server(const char *portfile, const char *cert, const char *key, un
 static void usage(void)
 {
 	fprintf(stderr, "usage: wl mixed ITERS PORT | paced ITERS PORT MS | storm ITERS NPROC |\n"
-			"          rate RATE SECS NPROC | server PORTFILE CERT KEY SECS\n");
+			"          rate RATE SECS NPROC | server PORTFILE CERT KEY SECS |\n"
+			"          tlscalls ITERS CERT KEY\n");
 	exit(2);
 }
 
@@ -563,6 +613,8 @@ int main(int argc, char **argv)
 		return wl_storm(strtoul(argv[2], NULL, 10), atoi(argv[3]));
 	if (!strcmp(argv[1], "rate") && argc == 5)
 		return wl_rate(atof(argv[2]), atof(argv[3]), atoi(argv[4]));
+	if (!strcmp(argv[1], "tlscalls") && argc == 5)
+		return wl_tlscalls(strtoul(argv[2], NULL, 10), argv[3], argv[4]);
 	if (!strcmp(argv[1], "server") && argc == 6)
 		return wl_server(argv[2], argv[3], argv[4], atoi(argv[5]));
 	usage();
