@@ -17,8 +17,9 @@
 # increasing open/close rates under asrecord at the default ring size.
 #
 # Nothing here passes or fails: the Must/Goal is printed beside each
-# figure, then the cost of one TLS call (wl tlscalls).  QUICK=1 takes about a minute (fewer, smaller rounds; bpftrace
-# and strace once), the full run about 8 minutes.
+# figure.  Last, the cost of one TLS call (wl tlscalls).  QUICK=1 takes
+# about a minute (fewer, smaller rounds; bpftrace and strace once), the full
+# run about 8 minutes.
 #
 # CPU accounting: "cpu" is the workload and its children (getrusage, the BPF
 # programs run in their context); "tracer CPU" is every thread of the
