@@ -3,6 +3,7 @@
  * an_cmds.c - shared option handling and the tree and explain verbs.
  */
 #include "an_cmds.h"
+#include "analyze/an_safeout.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -268,6 +269,7 @@ int an_cmd_tree(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	an_safeout_stdout(); /* argv and paths are captured bytes */
 	m = an_load(&o);
 	if (!m)
 		return AN_EXIT_DATA;
@@ -420,6 +422,7 @@ int an_cmd_explain(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	an_safeout_stdout(); /* prompts, argv and paths are captured bytes */
 	m = an_load(&o);
 	if (!m)
 		return AN_EXIT_DATA;

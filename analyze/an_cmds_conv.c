@@ -9,6 +9,7 @@
 #include "analyze/an_cli.h"
 #include "analyze/an_cmds.h"
 #include "analyze/an_cmds_priv.h"
+#include "analyze/an_safeout.h"
 #include "analyze/export_jsonl.h"
 
 static const char conv_usage[] =
@@ -170,6 +171,9 @@ int an_cmd_conversations(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	/* the transcript is captured bytes; --json escapes what JSON must */
+	if (!o.json)
+		an_safeout_stdout();
 	m = an_load(&o);
 	if (!m)
 		return AN_EXIT_DATA;

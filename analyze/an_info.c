@@ -16,6 +16,7 @@
 
 #include "an_cli.h"
 #include "an_fmt.h"
+#include "an_safeout.h"
 #include "an_rec.h"
 #include "format/cap_reader.h"
 
@@ -370,6 +371,7 @@ int an_info_main(int argc, char **argv)
 
 	cap_reader_opts_init(&o);
 	o.verify = 1;
+	an_safeout_stdout(); /* hostname, command line and paths come from the file */
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, ":nh", lo, NULL)) != -1) {

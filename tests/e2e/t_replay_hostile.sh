@@ -18,6 +18,18 @@ check "--print: no raw RLO" sh -c "! grep -q \"\$(printf '\\342\\200\\256')\" '$
 check_grep "--print: escapes shown" 'I will look\.\\e\]2;pwned\\a\\e\[31mRED\\e\[0m\\e\[2J\\u\{202e\}desrever\\u\{009b\}31m' \
 	"$TMPD/print.txt"
 
+# asanalyze's text outputs: nothing a terminal would obey
+for v in tree explain conversations info; do
+	"$O/asanalyze" $v "$C" >"$TMPD/an-$v.txt" 2>/dev/null
+	check "asanalyze $v: no raw ESC, C1 CSI or RLO" sh -c \
+		"! LC_ALL=C grep -q \"\$(printf '\\033\\|\\302\\233\\|\\342\\200\\256')\" '$TMPD/an-$v.txt'"
+done
+check_grep "asanalyze explain: a hostile file name shown escaped" \
+	'file_write /tmp/replay-demo/out\.txt\\x1b\]2;pwned\\x07' "$TMPD/an-explain.txt"
+check_grep "asanalyze info read the capture" "^records: " "$TMPD/an-info.txt"
+check_grep "asanalyze conversations: C1 and RLO shown as code points" \
+	'\\u\{202e\}desrever\\u\{009b\}31m' "$TMPD/an-conversations.txt"
+
 tm_start 30x200 "$C"
 check "timeline opens" tm_wait "asreplay .* timeline"
 tm_shot "$TMPD/s1"
