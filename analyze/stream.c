@@ -324,6 +324,19 @@ static long aead_payload(const struct cap_rec *rec, const struct cap_tls *t)
 	return (long)n - 1;
 }
 
+/*
+ * aead_by_fd's value for an fd that was closed (the map cannot delete):
+ * compared by address only, never written.
+ */
+static const struct stream_conn fd_closed;
+
+static struct stream_conn *by_fd(const struct stream_set *s, struct au_key k)
+{
+	struct stream_conn *c = au_map_get(&s->aead_by_fd, k);
+
+	return c == &fd_closed ? NULL : c;
+}
+
 /* The connection of context @a, made or found by fd; NULL on -ENOMEM. */
 static struct stream_conn *actx_conn(struct stream_set *s, struct stream_actx *a, int dir,
 				     const struct cap_rec *rec, const struct cap_tls *t)
@@ -334,7 +347,7 @@ static struct stream_conn *actx_conn(struct stream_set *s, struct stream_actx *a
 
 	if (a->c)
 		return a->c;
-	c = a->fd >= 0 ? au_map_get(&s->aead_by_fd, k) : NULL;
+	c = a->fd >= 0 ? by_fd(s, k) : NULL;
 	if (c && c->aead_ctx[dir] && c->aead_ctx[dir] != a->ctx)
 		c = NULL; /* that direction has its context: the fd was reused */
 	if (!c) {
@@ -416,7 +429,7 @@ static void aead_claim(struct stream_set *s, struct stream_actx *a, int dir)
 
 	if (a->c || a->nheld || a->fd < 0)
 		return;
-	c = au_map_get(&s->aead_by_fd, k);
+	c = by_fd(s, k);
 	if (c && !c->aead_ctx[dir])
 		c->aead_ctx[dir] = a->ctx;
 }
@@ -459,6 +472,33 @@ static int aead_feed(struct stream_set *s, const struct cap_rec *rec, const stru
 	return 0;
 }
 
+/*
+ * close(fd) ends what the AEAD contexts of that socket carried: a program
+ * that opens its next connection on the same fd number may hand it
+ * contexts at the same addresses too, with no alert seen in between.
+ */
+static void aead_close_fd(struct stream_set *s, const struct cap_rec *rec)
+{
+	struct au_key k = { rec->hdr.pid, rec->hdr.task_start_ns, 0 };
+	struct cap_file f;
+	size_t i;
+
+	if (!s->nactx)
+		return;
+	cap_rec_fixed(rec, &f, sizeof(f));
+	if (f.ret != 0 || f.fd < 0)
+		return;
+	k.c = (uint64_t)(int64_t)f.fd;
+	if (by_fd(s, k))
+		au_map_put(&s->aead_by_fd, k, (void *)&fd_closed);
+	for (i = 0; i < s->nactx; i++) {
+		struct stream_actx *a = s->actx[i];
+
+		if (a->pid == rec->hdr.pid && a->start == rec->hdr.task_start_ns && a->fd == f.fd)
+			a->closed = 1;
+	}
+}
+
 int stream_feed(struct stream_set *s, const struct cap_rec *rec)
 {
 	struct cap_tls t;
@@ -466,6 +506,10 @@ int stream_feed(struct stream_set *s, const struct cap_rec *rec)
 	struct au_key k;
 	int dir;
 
+	if (rec->hdr.type == CAP_REC_CLOSE) {
+		aead_close_fd(s, rec);
+		return 0;
+	}
 	if (rec->hdr.type != CAP_REC_TLS && rec->hdr.type != CAP_REC_TLS_EVENT)
 		return 0;
 	cap_rec_fixed(rec, &t, sizeof(t));

@@ -238,6 +238,46 @@ TEST(aead_address_reused)
 	stream_free(s);
 }
 
+/* close(fd) as the recorder writes it: a CAP_REC_CLOSE with ret 0 */
+static void cfeed(struct stream_set *s, int fd, uint64_t seq)
+{
+	struct cap_file f = { .ret = 0, .fd = fd };
+	struct cap_rec r = { 0 };
+
+	r.hdr.type = CAP_REC_CLOSE;
+	r.hdr.pid = 7;
+	r.hdr.task_start_ns = 1007;
+	r.hdr.seq = seq;
+	r.hdr.ts_ns = seq * 10;
+	r.fixed = (const uint8_t *)&f;
+	r.fixed_len = r.hdr.fixed_len = sizeof(f);
+	CHECK_EQ_U(stream_feed(s, &r), 0);
+}
+
+/*
+ * The next connection on the same fd number, its contexts at the same
+ * addresses and no alert in between: the close of the fd separates them.
+ */
+TEST(aead_fd_closed_reused)
+{
+	struct sink k = { .opened = 0 };
+	struct stream_set *s;
+
+	stream_new(&sops, &k, &s);
+	afeed(s, 0x20, 0, -1, 1, 5, "POST /1\x17", 8);
+	afeed(s, 0x20, 0, 5, 2, 0, "", 0);
+	afeed(s, 0x30, 1, 5, 3, 5, "HTTP/1.1 200 one\x17", 17);
+	cfeed(s, 5, 4);
+	afeed(s, 0x20, 0, -1, 5, 5, "POST /2\x17", 8);
+	afeed(s, 0x20, 0, 5, 6, 0, "", 0);
+	afeed(s, 0x30, 1, 5, 7, 5, "HTTP/1.1 200 two\x17", 17);
+	stream_finish(s);
+	CHECK_EQ_U(s->n, 2);
+	CHECK(s->n == 2 && s->conns[0]->dir[0].bytes == 7 && s->conns[0]->dir[1].bytes == 16);
+	CHECK(s->n == 2 && s->conns[1]->dir[0].bytes == 7 && s->conns[1]->dir[1].bytes == 16);
+	stream_free(s);
+}
+
 int main(void)
 {
 	RUN(calls_and_chunks);
@@ -245,5 +285,6 @@ int main(void)
 	RUN(aead_records);
 	RUN(aead_attached);
 	RUN(aead_address_reused);
+	RUN(aead_fd_closed_reused);
 	return harness_done();
 }
