@@ -36,7 +36,12 @@ run_one() {
 			total_f=$((total_f + 1))
 		fi
 	fi
-	rm -rf "$TMPD"
+	# ASIGHT_KEEP_FAILED=1: a failed test's files stay for a look
+	if [ -n "$ASIGHT_KEEP_FAILED" ] && [ "${f:-1}" != 0 ]; then
+		echo "kept $TMPD"
+	else
+		rm -rf "$TMPD"
+	fi
 }
 
 for t in "$O"/tests/t_*; do
