@@ -243,7 +243,8 @@ static void aead_free(struct stream_set *s)
  * is over: the program freed it and its allocator gave the address to the
  * next connection's context (seen with codex: the write context of one
  * connection came back as the read context of the next).  A context
- * serves one direction of one socket and ends with an alert.
+ * serves one direction of one socket and ends with an alert or with the
+ * close of its socket (aead_close_fd).
  */
 static struct stream_actx *actx_get(struct stream_set *s, const struct cap_rec *rec, uint64_t ctx,
 				    const struct cap_tls *t)
@@ -254,8 +255,11 @@ static struct stream_actx *actx_get(struct stream_set *s, const struct cap_rec *
 	/* the recorder's "written to fd" record still belongs to a closed one */
 	int announce = !rec->data_len && !rec->hdr.orig_len;
 
-	if (a && (!a->closed || announce) && (a->dir < 0 || a->dir == dir) &&
-	    (t->fd < 0 || a->fd < 0 || t->fd == a->fd))
+	/*
+	 * Not a different fd: the recorder learns a read's fd from the
+	 * thread's last socket read, which another connection's may be.
+	 */
+	if (a && (!a->closed || announce) && (a->dir < 0 || a->dir == dir))
 		return a;
 	if (a && a->nheld && aead_release(s, a))
 		return NULL;
