@@ -46,11 +46,20 @@ uint64_t rec_delf_off(const struct rec_delf *e, uint64_t va)
 	return 0;
 }
 
+/*
+ * Are the @len bytes at file offset @off inside the file?  Written so that
+ * no sum can wrap: header fields of a hostile file may be anything.
+ */
+static int in_file(const struct rec_delf *e, uint64_t off, uint64_t len)
+{
+	return len <= e->size && off <= e->size - len;
+}
+
 const uint8_t *rec_delf_at(const struct rec_delf *e, uint64_t va, size_t n)
 {
 	uint64_t off = rec_delf_off(e, va);
 
-	if (!off || off + n > e->size || off + n < off)
+	if (!off || !in_file(e, off, n))
 		return NULL;
 	return e->p + off;
 }
@@ -62,14 +71,16 @@ static const Elf64_Shdr *section(const struct rec_delf *e, const char *name)
 	unsigned i;
 
 	if (!h->e_shoff || h->e_shentsize != sizeof(*sh) || h->e_shstrndx >= h->e_shnum ||
-	    h->e_shoff + (uint64_t)h->e_shnum * sizeof(*sh) > e->size)
+	    !in_file(e, h->e_shoff, (uint64_t)h->e_shnum * sizeof(*sh)))
 		return NULL;
 	sh = (const void *)(e->p + h->e_shoff);
 	strs = &sh[h->e_shstrndx];
+	if (!in_file(e, strs->sh_offset, strs->sh_size))
+		return NULL;
 	for (i = 0; i < h->e_shnum; i++) {
 		uint64_t at = strs->sh_offset + sh[i].sh_name;
 
-		if (at + strlen(name) + 1 <= e->size && at < strs->sh_offset + strs->sh_size &&
+		if (sh[i].sh_name < strs->sh_size && in_file(e, at, strlen(name) + 1) &&
 		    !memcmp(e->p + at, name, strlen(name) + 1))
 			return &sh[i];
 	}
@@ -113,7 +124,7 @@ static void find_text(struct rec_delf *e)
 	const Elf64_Shdr *s = section(e, ".text");
 	unsigned i;
 
-	if (s && s->sh_type == SHT_PROGBITS && s->sh_offset + s->sh_size <= e->size) {
+	if (s && s->sh_type == SHT_PROGBITS && in_file(e, s->sh_offset, s->sh_size)) {
 		e->text_va = s->sh_addr;
 		e->text_off = s->sh_offset;
 		e->text_size = s->sh_size;
@@ -121,7 +132,7 @@ static void find_text(struct rec_delf *e)
 	}
 	for (i = 0; i < e->nph; i++)
 		if (e->ph[i].p_type == PT_LOAD && (e->ph[i].p_flags & PF_X) &&
-		    e->ph[i].p_offset + e->ph[i].p_filesz <= e->size) {
+		    in_file(e, e->ph[i].p_offset, e->ph[i].p_filesz)) {
 			e->text_va = e->ph[i].p_vaddr;
 			e->text_off = e->ph[i].p_offset;
 			e->text_size = e->ph[i].p_filesz;
@@ -149,7 +160,7 @@ int rec_delf_open(int fd, struct rec_delf *e)
 	if (memcmp(h->e_ident, ELFMAG, SELFMAG) || h->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    h->e_ident[EI_DATA] != ELFDATA2LSB || h->e_machine != EM_X86_64 ||
 	    h->e_phentsize != sizeof(Elf64_Phdr) ||
-	    h->e_phoff + (uint64_t)h->e_phnum * sizeof(Elf64_Phdr) > e->size) {
+	    !in_file(e, h->e_phoff, (uint64_t)h->e_phnum * sizeof(Elf64_Phdr))) {
 		rec_delf_close(e);
 		return -ENOEXEC;
 	}
@@ -180,7 +191,7 @@ int rec_delf_strings(const struct rec_delf *e, const char *tail, uint64_t *va, i
 		const uint8_t *b, *q, *end;
 
 		if (ph->p_type != PT_LOAD || (ph->p_flags & (PF_X | PF_W)) ||
-		    ph->p_offset + ph->p_filesz > e->size)
+		    !in_file(e, ph->p_offset, ph->p_filesz))
 			continue;
 		b = e->p + ph->p_offset;
 		end = b + ph->p_filesz;
@@ -264,7 +275,7 @@ static int fde_func(const struct rec_delf *e, uint64_t va, uint64_t *start, uint
 	uint8_t enc;
 	unsigned ps;
 
-	if (!e->eh_tab)
+	if (!e->eh_tab || !e->neh)
 		return -ENOENT;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
