@@ -62,6 +62,10 @@ else
 	RATES="100000 200000 300000 400000 500000 600000 700000 800000 0" RATE_SECS=3 SWEEPS=2
 fi
 PACED_MS=200
+# a closer look at one figure: e.g. WORKLOADS=mixed BENCH_ROUNDS=15 BENCH_SWEEPS=0
+WORKLOADS=${WORKLOADS:-mixed storm paced}
+ROUNDS=${BENCH_ROUNDS:-$ROUNDS}
+SWEEPS=${BENCH_SWEEPS:-$SWEEPS}
 # bpftrace and strace cost 10-20 us per event: fewer storm iterations for them
 STORM_BT_N=$((STORM_N / 8))
 STORM_ST_N=$((STORM_N / 20))
@@ -214,7 +218,7 @@ r=1
 while [ $r -le $ROUNDS ]; do
 	tools=$TOOLS
 	[ $r -le $PEER_ROUNDS ] && tools="$tools $PEERS"
-	for wl in mixed storm paced; do
+	for wl in $WORKLOADS; do
 		t=$tools
 		[ $wl != storm ] && t="$t $VARIANTS"
 		for tool in $(rotate "$t" $((r + ${#wl}))); do
