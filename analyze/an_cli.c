@@ -10,16 +10,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analyze/bundle.h"
+
 void an_err(const char *fmt, ...)
 {
+	char buf[4096];
 	va_list ap;
 
 	fflush(stdout);
 	fputs("asanalyze: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	/* a bundle's member is read as /proc/self/fd/N: say "BUNDLE:MEMBER" */
+	bundle_fix_text(buf, sizeof(buf));
+	fputs(buf, stderr);
 	fputc('\n', stderr);
+}
+
+int an_bundle_inputs(int *argc, char ***argv, int first)
+{
+	char msg[1024];
+
+	msg[0] = 0;
+	if (!bundle_expand(argc, argv, first, msg, sizeof(msg)))
+		return 0;
+	an_err("%s", msg);
+	return -1;
 }
 
 int an_usage(const char *verb, const char *fmt, ...)

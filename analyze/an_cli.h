@@ -32,6 +32,12 @@ void an_err_cap(const struct cap_err *e, const char *hint);
  */
 int an_bad_option(const char *verb, int c, char *const argv[]);
 
+/*
+ * Replace each incident bundle among (*argv)[first..*argc) by its capture
+ * members (bundle.h); prints the error.  0 or -1.
+ */
+int an_bundle_inputs(int *argc, char ***argv, int first);
+
 /* Parse a non-negative decimal number; 0 or -EINVAL. */
 int an_parse_u64(const char *s, unsigned long long *out);
 

@@ -4,6 +4,7 @@
  */
 #include "an_cmds.h"
 #include "analyze/an_safeout.h"
+#include "analyze/bundle.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +20,10 @@
 #include "analyze/redact.h"
 
 enum { OPT_PRICING = 256, OPT_NO_REDACT, OPT_JSON, OPT_FULL, OPT_PID, OPT_SQLITE, OPT_JSONL };
+/* export --perfetto / --pcapng (export_perfetto.h, export_pcapng.h) */
+enum { OPT_PERFETTO = 320, OPT_PCAPNG };
+/* export --otlp, --otlp-endpoint, --otlp-content (export_otlp.h) */
+enum { OPT_OTLP = 340, OPT_OTLP_ENDPOINT, OPT_OTLP_CONTENT };
 
 static const struct option long_opts[] = {
 	{ "pricing", required_argument, NULL, OPT_PRICING },
@@ -28,6 +33,11 @@ static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, OPT_PID },
 	{ "sqlite", required_argument, NULL, OPT_SQLITE },
 	{ "jsonl", required_argument, NULL, OPT_JSONL },
+	{ "perfetto", required_argument, NULL, OPT_PERFETTO },
+	{ "pcapng", required_argument, NULL, OPT_PCAPNG },
+	{ "otlp", required_argument, NULL, OPT_OTLP },
+	{ "otlp-endpoint", required_argument, NULL, OPT_OTLP_ENDPOINT },
+	{ "otlp-content", no_argument, NULL, OPT_OTLP_CONTENT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -51,6 +61,11 @@ int an_opts_parse(struct an_opts *o, int argc, char **argv, const char *usage)
 		case OPT_FULL: o->full = 1; break;
 		case OPT_SQLITE: o->sqlite = optarg; break;
 		case OPT_JSONL: o->jsonl = optarg; break;
+		case OPT_PERFETTO: o->perfetto = optarg; break;
+		case OPT_PCAPNG: o->pcapng = optarg; break;
+		case OPT_OTLP: o->otlp = optarg; break;
+		case OPT_OTLP_ENDPOINT: o->otlp_endpoint = optarg; break;
+		case OPT_OTLP_CONTENT: o->otlp_content = 1; break;
 		case 'q': o->quiet = 1; break;
 		case OPT_PID:
 			if (an_parse_u64(optarg, &v) || v > INT_MAX)
@@ -69,7 +84,7 @@ int an_opts_parse(struct an_opts *o, int argc, char **argv, const char *usage)
 	o->nfiles = argc - optind;
 	if (!o->nfiles)
 		return an_usage(o->verb, "no capture file given");
-	return -1;
+	return an_bundle_inputs(&o->nfiles, &o->files, 0) ? AN_EXIT_DATA : -1;
 }
 
 /* The shipped pricing table: $ASIGHT_PRICING, else next to the program. */
@@ -132,6 +147,12 @@ static int want_progress(const struct an_opts *o)
 
 struct model *an_load(const struct an_opts *o)
 {
+	return an_load_rows(o, NULL, NULL);
+}
+
+struct model *an_load_rows(const struct an_opts *o,
+			   void (*row)(void *, const struct model *, int, size_t), void *ctx)
+{
 	struct model_opts mo;
 	struct model *m;
 	struct cap_err err;
@@ -141,6 +162,8 @@ struct model *an_load(const struct an_opts *o)
 
 	model_opts_init(&mo);
 	mo.pricing = o->pricing ? o->pricing : an_pricing_default(buf, sizeof(buf));
+	mo.row = row;
+	mo.row_ctx = ctx;
 	if (want_progress(o)) {
 		mo.progress = show_progress;
 		mo.progress_ctx = (void *)o->verb;

@@ -21,6 +21,11 @@ struct an_opts {
 	long pid;            /* -1: all */
 	const char *sqlite;
 	const char *jsonl;
+	const char *perfetto;    /* export --perfetto OUT.json */
+	const char *pcapng;      /* export --pcapng OUT.pcapng */
+	const char *otlp;        /* export --otlp OUT.json */
+	const char *otlp_endpoint; /* export --otlp-endpoint URL */
+	int otlp_content;        /* export --otlp-content */
 	char **files;
 	int nfiles;
 };
@@ -30,6 +35,10 @@ int an_opts_parse(struct an_opts *o, int argc, char **argv, const char *usage);
 
 /* Build the model (printing the error); NULL on failure. */
 struct model *an_load(const struct an_opts *o);
+/* an_load, passing each finished file, network and TLS chunk row to @row
+ * (model_opts.row) */
+struct model *an_load_rows(const struct an_opts *o,
+			   void (*row)(void *, const struct model *, int, size_t), void *ctx);
 
 /* Scrub @s unless --no-redact; returns a new string (NULL in, NULL out). */
 char *an_red(const struct an_opts *o, const char *s);
@@ -41,5 +50,8 @@ void an_print_text(FILE *f, const char *s, const char *indent);
 const char *an_dur(uint64_t ns, char *buf, size_t size);
 
 const char *an_proc_name(const struct tree_proc *p);
+
+/* export --otlp / --otlp-endpoint (an_cmds_otlp.c); returns an exit code. */
+int an_export_otlp(const struct an_opts *o, const struct model *m, const struct causal *cz);
 
 #endif

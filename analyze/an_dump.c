@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "an_cli.h"
 #include "an_fmt.h"
+#include "an_pkt.h"
 #include "an_rec.h"
 #include "an_render.h"
 #include "format/cap_reader.h"
@@ -34,7 +36,7 @@ static const char usage[] =
 	"  -j, --json         JSON Lines, one object per record\n"
 	"  -f, --full         whole payloads, continuation chunks joined\n"
 	"  -t, --type T       only records of type T (name or number; repeat\n"
-	"                     or separate with commas)\n"
+	"                     or separate with commas; \"packet\" for packets)\n"
 	"  -p, --pid P        only records of process P (tgid)\n"
 	"  -s, --sort         merge records by time (default: file order)\n"
 	"  -H, --no-housekeeping  hide META, STATS, CHAIN, INDEX, FOOTER\n"
@@ -71,7 +73,9 @@ static int add_types(struct dump *d, char *arg)
 	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (d->ntypes == MAX_TYPES)
 			return an_usage("dump", "too many --type values (at most %d)", MAX_TYPES);
-		if (an_rec_type_parse(tok, &d->types[d->ntypes]))
+		if (!strcasecmp(tok, "packet"))
+			d->types[d->ntypes] = CAP_REC_PACKET;
+		else if (an_rec_type_parse(tok, &d->types[d->ntypes]))
 			return an_usage("dump", "unknown record type '%s'", tok);
 		d->ntypes++;
 	}
@@ -206,7 +210,10 @@ static int dump_one(struct dump *d, const struct cap_rec *rec, FILE *out)
 	d->shown++;
 	if (join_chunk(d, rec, out, &rc))
 		return rc;
-	an_rec_decode(&d->dec, rec);
+	if (rec->hdr.type == CAP_REC_PACKET)
+		an_pkt_decode(&d->dec, rec);
+	else
+		an_rec_decode(&d->dec, rec);
 	return an_render_rec(&d->rd, rec, &d->dec, d->dec.payload, d->dec.payload_len, 0, out);
 }
 
@@ -275,10 +282,15 @@ int an_dump_main(int argc, char **argv)
 	}
 	d->housekeeping = 1;
 	cap_reader_opts_init(&ro);
+	ro.packets = 1; /* one line per packet of `asrecord -i` */
 	rc = parse_args(d, &ro, argc, argv);
 	if (rc) {
 		free(d);
 		return rc < 0 ? AN_EXIT_OK : rc;
+	}
+	if (an_bundle_inputs(&argc, &argv, optind)) {
+		free(d);
+		return AN_EXIT_DATA;
 	}
 	d->rd.preview = d->full ? SIZE_MAX : PREVIEW;
 	d->rd.multi_file = argc - optind > 1;

@@ -17,6 +17,7 @@
 #include "an_cli.h"
 #include "an_fmt.h"
 #include "an_safeout.h"
+#include "analyze/bundle.h"
 #include "an_rec.h"
 #include "format/cap_reader.h"
 
@@ -70,6 +71,12 @@ static void close_file_stats(struct info *in)
 	in->stats.drops += in->file_stats.drops;
 	in->stats.truncs += in->file_stats.truncs;
 	in->stats.write_errors += in->file_stats.write_errors;
+	in->stats.packets += in->file_stats.packets;
+	in->stats.pkt_recv += in->file_stats.pkt_recv;
+	in->stats.pkt_drops += in->file_stats.pkt_drops;
+	in->stats.pkt_ifdrops += in->file_stats.pkt_ifdrops;
+	in->stats.pkt_qdrops += in->file_stats.pkt_qdrops;
+	in->stats.pkt_truncs += in->file_stats.pkt_truncs;
 	memset(&in->file_stats, 0, sizeof(in->file_stats));
 }
 
@@ -183,11 +190,11 @@ static const char *meta(const struct info *in, const char *key)
 
 static void print_files(const char *const *paths, size_t n)
 {
-	char sz[32];
+	char sz[32], nb[512];
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		printf("%-13s %s (%s)\n", i ? "" : "file:", paths[i],
+		printf("%-13s %s (%s)\n", i ? "" : "file:", bundle_name(paths[i], nb, sizeof(nb)),
 		       an_fmt_size(an_files_size(paths + i, 1), sz, sizeof(sz)));
 }
 
@@ -277,6 +284,24 @@ static void print_loss(const struct info *in)
 		printf("%-13s %" PRIu64 " records of failed calls\n", "errors:", in->err_flagged);
 }
 
+/* Packets of `asrecord -i` (EPBs, not records): only when there are any. */
+static void print_packets(const struct info *in, const struct cap_reader_stats *s)
+{
+	const struct cap_stats *p = &in->stats;
+
+	if (!s->packets && !p->packets && !strcmp(meta(in, "packet_interface"), "-"))
+		return;
+	printf("%-13s %" PRIu64 " (stats: %" PRIu64 " written; libpcap counted %" PRIu64
+	       " received)\n", "packets:", s->packets, (uint64_t)p->packets,
+	       (uint64_t)p->pkt_recv);
+	printf("  %-11s %s\n  %-11s %s\n  %-11s %s\n", "interface", meta(in, "packet_interface"),
+	       "filter", meta(in, "packet_filter"), "snaplen", meta(in, "packet_snaplen"));
+	printf("%-13s %" PRIu64 " (kernel buffer), %" PRIu64 " (interface), %" PRIu64
+	       " (recorder queue); %" PRIu64 " cut by the snaplen\n", "packet drops:",
+	       (uint64_t)p->pkt_drops, (uint64_t)p->pkt_ifdrops, (uint64_t)p->pkt_qdrops,
+	       (uint64_t)p->pkt_truncs);
+}
+
 static void print_integrity(const struct cap_reader_stats *s, int verify, int read_error)
 {
 	char a[32], b[32];
@@ -302,9 +327,10 @@ static void print_integrity(const struct cap_reader_stats *s, int verify, int re
 	if (s->comp_bytes)
 		printf(", ratio %.1f", (double)s->raw_bytes / (double)s->comp_bytes);
 	printf(", %" PRIu64 " frames, %" PRIu64 " sections\n", s->frames, s->sections);
-	if (s->unknown_blocks || s->foreign_custom)
+	/* packets are known, just not records: print_packets counts them */
+	if (s->unknown_blocks > s->packets || s->foreign_custom)
 		printf("%-13s %" PRIu64 " unknown blocks, %" PRIu64 " foreign custom blocks\n",
-		       "skipped:", s->unknown_blocks, s->foreign_custom);
+		       "skipped:", s->unknown_blocks - s->packets, s->foreign_custom);
 }
 
 static void print_warnings(const struct cap_reader *r, const struct cap_reader_stats *s)
@@ -346,6 +372,7 @@ static int info_run(struct info *in, struct cap_reader *r, const char *const *pa
 	print_counts(in);
 	print_targets(in);
 	print_loss(in);
+	print_packets(in, &st);
 	print_integrity(&st, verify, rc < 0);
 	print_warnings(r, &st);
 	fflush(stdout);
@@ -386,6 +413,8 @@ int an_info_main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return an_usage("info", "no capture file given");
+	if (an_bundle_inputs(&argc, &argv, optind))
+		return AN_EXIT_DATA;
 	in.count = calloc(NTYPES, sizeof(*in.count));
 	if (!in.count) {
 		an_err("out of memory");

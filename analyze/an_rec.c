@@ -336,6 +336,24 @@ static void dec_proc(struct an_rec *d, const struct cap_rec *rec)
 	add_bytes(d, "argv", AN_F_ARGV, p, n, 0);
 }
 
+/* Packet counters (asrecord -i) only when set: other captures dump as before. */
+static void dec_stats_packets(struct an_rec *d, const struct cap_stats *s)
+{
+	const struct {
+		const char *name;
+		uint64_t v;
+	} f[] = {
+		{ "packets", s->packets },	   { "pkt_recv", s->pkt_recv },
+		{ "pkt_drops", s->pkt_drops },	   { "pkt_ifdrops", s->pkt_ifdrops },
+		{ "pkt_qdrops", s->pkt_qdrops },   { "pkt_truncs", s->pkt_truncs },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (f[i].v)
+			add_u(d, f[i].name, AN_F_UINT, f[i].v, 0);
+}
+
 static void dec_stats(struct an_rec *d, const struct cap_rec *rec)
 {
 	size_t i, ne = rec->data_len / sizeof(struct cap_stat_entry);
@@ -348,6 +366,7 @@ static void dec_stats(struct an_rec *d, const struct cap_rec *rec)
 	add_u(d, "drops", AN_F_UINT, s.drops, 0);
 	add_u(d, "truncs", AN_F_UINT, s.truncs, 0);
 	add_u(d, "write_errors", AN_F_UINT, s.write_errors, 0);
+	dec_stats_packets(d, &s);
 	add_u(d, "entries", AN_F_UINT, s.nentries, 0);
 	for (i = 0; i < ne && i < 8; i++) {
 		char probe[16], cpu[16];

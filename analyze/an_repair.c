@@ -5,7 +5,8 @@
  * written by cap_writer, so OUT has a hash chain, footer, index and seek
  * table again.  The writer's own records (CHAIN, INDEX, FOOTER) are rebuilt,
  * the META pairs carried over plus repaired_from, the last STATS counters
- * carried over so no loss is forgotten.
+ * carried over so no loss is forgotten.  Packets (EPBs of asrecord -i) are
+ * carried over byte for byte: same timestamp, lengths, flags and bytes.
  */
 #include "an_repair.h"
 
@@ -21,6 +22,9 @@
 #include "an_cli.h"
 #include "an_fmt.h"
 #include "an_seek.h"
+#include "format/cap_block.h"
+#include "format/cap_buf.h"
+#include "format/cap_cursor.h"
 #include "format/cap_reader.h"
 #include "format/cap_writer.h"
 
@@ -47,6 +51,9 @@ struct repair {
 	int have_end;
 	uint64_t from_partial;   /* records recovered from the incomplete frame */
 	int meta_done;
+	int anchored;            /* META had the clock anchor: packet ts_ns is monotonic */
+	uint64_t packets, pkt_partial, pkt_reencoded, pkt_too_big;
+	struct cap_buf epb;      /* a packet's block as OUT writes it */
 };
 
 /* Frames of OUT close after 1 s of capture time, not of repair time. */
@@ -89,11 +96,24 @@ static int parse_args(struct repair *rp, int argc, char **argv)
 	return 0;
 }
 
+/* OUT keeps IN's clock anchor, so its packets' times map to the same
+ * monotonic times (index, footer) as they did in IN. */
+static int carry_anchor(struct repair *rp, const struct cap_rec *rec)
+{
+	const char *m = cap_kv_find(rec->data, rec->data_len, "clock_mono_ns");
+	const char *r = cap_kv_find(rec->data, rec->data_len, "clock_real_ns");
+
+	if (!m || !r)
+		return 0;
+	rp->anchored = 1;
+	return cap_writer_set_anchor(rp->w, strtoull(m, NULL, 10), strtoull(r, NULL, 10));
+}
+
 static int carry_meta(struct repair *rp, const struct cap_rec *rec)
 {
 	const char *p = (const char *)rec->data;
 	size_t i = 0, n = rec->data_len;
-	int rc = 0;
+	int rc = carry_anchor(rp, rec);
 
 	while (!rc && i < n) {
 		size_t l = strnlen(p + i, n - i);
@@ -133,6 +153,64 @@ static int copy_stats(struct repair *rp, const struct cap_rec *rec)
 	return rc;
 }
 
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+/* The epb_flags option of the EPB @b (@len bytes, checked by the reader's
+ * cap_parse_epb), 0 when absent. */
+static uint32_t epb_flags(const uint8_t *b, uint32_t len)
+{
+	size_t opts = 28 + pad4(le32_get(b + 20));
+	struct cap_cursor c;
+	const uint8_t *o, *v;
+
+	if (opts + 4 > len)
+		return 0;
+	cap_cursor_init(&c, b + opts, len - 4 - opts);
+	while ((o = cap_cursor_take(&c, 4)) && le16_get(o) != OPT_ENDOFOPT) {
+		v = cap_cursor_take(&c, pad4(le16_get(o + 2)));
+		if (!v)
+			break;
+		if (le16_get(o) == EPB_FLAGS && le16_get(o + 2) == 4)
+			return le32_get(v);
+	}
+	return 0;
+}
+
+/*
+ * Re-add a packet (rec->raw is its whole EPB) with its own wall-clock time,
+ * lengths and flags.  The block OUT gets is compared with IN's: it differs
+ * only for EPBs asight does not write (other options, interface != 0).
+ */
+static int take_packet(struct repair *rp, const struct cap_rec *rec)
+{
+	const uint8_t *b = rec->raw;
+	uint64_t ts = (uint64_t)le32_get(b + 12) << 32 | le32_get(b + 16);
+	uint32_t flags = epb_flags(b, (uint32_t)rec->raw_len), orig = le32_get(b + 24);
+	int rc;
+
+	if (rec->hdr.cap_len > PCAPNG_MAX_BLOCK - 64) {
+		rp->pkt_too_big++; /* more than the writer takes: nothing else to do */
+		return 0;
+	}
+	if (rp->anchored)
+		rp->clock = rec->hdr.ts_ns;
+	rc = cap_writer_add_packet(rp->w, ts, rec->data, rec->hdr.cap_len, orig, flags);
+	if (rc)
+		return rc;
+	rp->packets++;
+	if (rp->have_end && rec->frame_off >= rp->complete_end)
+		rp->pkt_partial++;
+	rp->epb.len = 0;
+	if (cap_block_epb(&rp->epb, ts, rec->data, rec->hdr.cap_len,
+			  orig < rec->hdr.cap_len ? rec->hdr.cap_len : orig, flags) ||
+	    rp->epb.len != rec->raw_len || memcmp(rp->epb.p, b, rec->raw_len))
+		rp->pkt_reencoded++;
+	return 0;
+}
+
 /* Route one record of IN; returns 0 or a writer error. */
 static int take(struct repair *rp, const struct cap_rec *rec)
 {
@@ -153,6 +231,8 @@ static int take(struct repair *rp, const struct cap_rec *rec)
 		return 0;
 	}
 	rp->meta_done = 1; /* META comes first or not at all */
+	if (rec->hdr.type == CAP_REC_PACKET)
+		return take_packet(rp, rec);
 	if (rp->have_end && rec->frame_off >= rp->complete_end)
 		rp->from_partial++;
 	rp->clock = rec->hdr.ts_ns;
@@ -182,6 +262,22 @@ static int open_out(struct repair *rp)
 	return cap_writer_add_meta(rp->w, "repaired_from", rp->in);
 }
 
+/* Only for captures with packets: the report of others stays as it was. */
+static void report_packets(const struct repair *rp, const struct cap_reader_stats *s)
+{
+	if (!s->packets)
+		return;
+	printf("packets: kept %" PRIu64 " of %" PRIu64 " read", rp->packets, s->packets);
+	if (rp->have_end && rp->pkt_partial)
+		printf(" (%" PRIu64 " from the incomplete frame)", rp->pkt_partial);
+	printf(", %s\n", rp->pkt_reencoded ? "some re-encoded" : "byte for byte");
+	if (rp->pkt_reencoded)
+		printf("note: %" PRIu64 " packet blocks were not asight's own; they were "
+		       "rewritten on interface 0 with epb_flags only\n", rp->pkt_reencoded);
+	if (rp->pkt_too_big)
+		printf("lost: %" PRIu64 " packets too big for the writer\n", rp->pkt_too_big);
+}
+
 static void report(const struct repair *rp, const struct cap_reader *r, int read_error)
 {
 	struct cap_reader_stats s;
@@ -209,6 +305,7 @@ static void report(const struct repair *rp, const struct cap_reader *r, int read
 	if (rp->extra_meta)
 		printf("note: %" PRIu64 " META records of later sections were dropped\n",
 		       rp->extra_meta);
+	report_packets(rp, &s);
 	for (i = 0; (w = cap_reader_warning(r, i)); i++)
 		printf("warning: %s\n", w);
 }
@@ -268,6 +365,7 @@ int an_repair_main(int argc, char **argv)
 	rp.have_end = an_seek_complete_end(rp.in, &rp.complete_end) == 0;
 	cap_reader_opts_init(&o);
 	o.verify = 1;
+	o.packets = 1; /* carried over like records */
 	if (cap_reader_open(&rp.in, 1, &o, &r, &err)) {
 		an_err_cap(&err, NULL);
 		return AN_EXIT_DATA;
@@ -282,5 +380,6 @@ int an_repair_main(int argc, char **argv)
 	}
 	rc = repair_run(&rp, r);
 	cap_reader_close(r);
+	cap_buf_release(&rp.epb);
 	return rc;
 }

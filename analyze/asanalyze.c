@@ -9,6 +9,7 @@
 
 #include "analyze/an_cli.h"
 #include "analyze/an_cmds.h"
+#include "analyze/an_cmds_bundle.h"
 #include "analyze/an_dump.h"
 #include "analyze/an_info.h"
 #include "analyze/an_repair.h"
@@ -35,6 +36,8 @@ static const struct verb verbs[] = {
 	  "every LLM API call as a transcript (--json: one object per call)" },
 	{ "explain", an_cmd_explain, "prompt -> tool call -> processes/files/network -> next prompt" },
 	{ "export", an_cmd_export, "write the model to SQLite (--sqlite OUT.db) and/or JSON Lines" },
+	{ "bundle", an_cmd_bundle,
+	  "pack captures, SQLite export, summary and manifest into OUT.tar.zst" },
 };
 
 static void usage(FILE *f)

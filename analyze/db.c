@@ -20,36 +20,9 @@
 #include <unistd.h>
 
 #include "analyze/autil.h"
+#include "analyze/db_priv.h"
 #include "analyze/export_jsonl.h"
 #include "analyze/redact.h"
-
-/* Redacted text by content: prompts, system prompts, bodies and targets
- * repeat across calls, and redaction (which parses JSON) costs more than
- * a hash and a compare.  Direct-mapped, inputs up to RC_MAX bytes, so at
- * most RC_SLOTS * 2 * RC_MAX bytes are held. */
-#define RC_SLOTS 128
-#define RC_MAX (64u * 1024u)
-
-struct rc_slot {
-	uint64_t h;
-	size_t n;
-	char *in, *out;
-};
-
-struct dbw {
-	struct rc_slot rc[RC_SLOTS];
-	sqlite3 *db;
-	const struct model *m;
-	const struct causal *cz;
-	int redact;
-	struct db_counts *cnt;
-	char *msg;
-	size_t msg_size;
-	int64_t *tool_pk_base; /* per call: tool_call_pk of its first tool call */
-	const struct db_opts *o;
-	struct causal *own_cz; /* built by cz_thread when o->causal */
-	int cz_rc;
-};
 
 static int fail(struct dbw *w, const char *what)
 {
@@ -118,81 +91,97 @@ static void rc_free(struct dbw *w)
 	}
 }
 
-/* Bind a list of values: 'i' int64, 'd' double, 's' text (NULL ok),
- * 'r' text to redact, 'n' null. */
-static int run(struct dbw *w, sqlite3_stmt *st, const char *types, ...)
+int dbw_step(struct dbw *w, struct dbs *st, const struct dbv *v, int n)
+{
+	sqlite3_stmt *q;
+	int i, rc;
+
+	if (!st->st && sqlite3_prepare_v2(w->db, st->sql, -1, &st->st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st->st);
+		st->st = NULL;
+		return fail(w, st->sql);
+	}
+	q = st->st;
+	/* text is bound SQLITE_STATIC: the callers' strings outlive the step,
+	 * and the reset below drops every reference before they are freed */
+	for (i = 0; i < n; i++) {
+		switch (v[i].t) {
+		case 'i':
+			sqlite3_bind_int64(q, i + 1, v[i].i);
+			break;
+		case 'd':
+			sqlite3_bind_double(q, i + 1, v[i].d);
+			break;
+		case 's':
+			sqlite3_bind_text(q, i + 1, v[i].s, (int)v[i].i, SQLITE_STATIC);
+			break;
+		default:
+			sqlite3_bind_null(q, i + 1);
+		}
+	}
+	rc = sqlite3_step(q);
+	rc = rc == SQLITE_DONE ? 0 : fail(w, "insert");
+	sqlite3_reset(q);
+	return rc;
+}
+
+void dbs_done(struct dbs *st)
+{
+	sqlite3_finalize(st->st);
+	st->st = NULL;
+}
+
+static void val_text(struct dbv *v, const char *s)
+{
+	v->t = s ? 's' : 'n';
+	v->s = s;
+	v->i = s ? (int64_t)strlen(s) : 0;
+}
+
+/* Insert a row of values: 'i' int64, 'I' int64 or NULL for INT64_MIN,
+ * 'd' double (NaN: NULL), 's' text (NULL ok), 'r' text to redact, 'n'
+ * null.  Stepped here, or queued to the writer thread of db_stream. */
+static int run(struct dbw *w, struct dbs *st, const char *types, ...)
 {
 	char *owned[2 * RUN_MAX_COLS];
+	struct dbv v[RUN_MAX_COLS];
 	int i, rc, nowned = 0;
 	va_list ap;
 
-	/* text is bound SQLITE_STATIC: the callers' strings outlive the step,
-	 * and the reset below drops every reference before they are freed */
 	va_start(ap, types);
 	for (i = 0; types[i] && i < RUN_MAX_COLS; i++) {
-		int k = i + 1;
-
+		v[i].t = 'n';
 		switch (types[i]) {
 		case 'i':
-			sqlite3_bind_int64(st, k, va_arg(ap, int64_t));
+		case 'I':
+			v[i].i = va_arg(ap, int64_t);
+			if (types[i] == 'i' || v[i].i != INT64_MIN)
+				v[i].t = 'i';
 			break;
-		case 'I': {
-			int64_t v = va_arg(ap, int64_t);
-
-			if (v == INT64_MIN)
-				sqlite3_bind_null(st, k);
-			else
-				sqlite3_bind_int64(st, k, v);
+		case 'd':
+			v[i].d = va_arg(ap, double);
+			if (!isnan(v[i].d)) /* NaN: unknown */
+				v[i].t = 'd';
 			break;
-		}
-		case 'd': {
-			double v = va_arg(ap, double);
-
-			if (isnan(v)) /* unknown */
-				sqlite3_bind_null(st, k);
-			else
-				sqlite3_bind_double(st, k, v);
+		case 's':
+			val_text(&v[i], va_arg(ap, const char *));
 			break;
-		}
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-
-			if (s)
-				sqlite3_bind_text(st, k, s, -1, SQLITE_STATIC);
-			else
-				sqlite3_bind_null(st, k);
-			break;
-		}
 		case 'r': {
 			const char *s = va_arg(ap, const char *);
 			const char *r = s && w->redact ? rc_redact(w, s, owned, &nowned) : NULL;
 
-			if (s)
-				sqlite3_bind_text(st, k, r ? r : s, -1, SQLITE_STATIC);
-			else
-				sqlite3_bind_null(st, k);
+			val_text(&v[i], r ? r : s);
 			break;
 		}
 		default:
-			sqlite3_bind_null(st, k);
+			break;
 		}
 	}
 	va_end(ap);
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_DONE ? 0 : fail(w, "insert");
-	sqlite3_reset(st);
+	rc = w->aq ? db_stream_queue(w->aq, st->sql, v, i) : dbw_step(w, st, v, i);
 	while (nowned)
 		free(owned[--nowned]);
 	return rc;
-}
-
-static sqlite3_stmt *prep(struct dbw *w, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail(w, sql);
-	return st;
 }
 
 /* INT64_MIN binds NULL through type 'I' */
@@ -200,12 +189,12 @@ static sqlite3_stmt *prep(struct dbw *w, const char *sql)
 
 static int put_procs(struct dbw *w)
 {
-	sqlite3_stmt *p = prep(w, "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-	sqlite3_stmt *e = prep(w, "INSERT INTO execs (proc_id, ts_ns, filename, argv, cwd) "
-				  "VALUES (?,?,?,?,?)");
+	struct dbs p = { .sql = "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" };
+	struct dbs e = { .sql = "INSERT INTO execs (proc_id, ts_ns, filename, argv, cwd) "
+				  "VALUES (?,?,?,?,?)" };
 	const struct tree *t = w->m->tree;
 	size_t i, k;
-	int rc = p && e ? 0 : -EIO;
+	int rc = 0;
 
 	for (i = 0; !rc && i < t->n; i++) {
 		const struct tree_proc *x = t->procs[i];
@@ -213,7 +202,7 @@ static int put_procs(struct dbw *w)
 
 		int sig = x->exit_status & 0x7f;
 
-		rc = run(w, p, "iiiIsrsIiIIIIii", (int64_t)x->id, (int64_t)x->pid,
+		rc = run(w, &p, "iiiIsrsIiIIIIii", (int64_t)x->id, (int64_t)x->pid,
 			 (int64_t)x->start_ns, NUL_IF(!x->parent, x->parent ? x->parent->id : 0),
 			 x->exe, args, x->cwd, NUL_IF(!x->uid_known, x->uid), (int64_t)x->t_start,
 			 NUL_IF(!x->exited, x->t_end), NUL_IF(!x->exited, x->exit_status),
@@ -228,74 +217,78 @@ static int put_procs(struct dbw *w)
 			const struct tree_exec *xe = &x->execs[k];
 
 			args = xe->argc ? tree_argv_join(xe->argv, xe->argc) : NULL;
-			rc = run(w, e, "iisrs", (int64_t)x->id, (int64_t)xe->ts, xe->filename, args,
-				 xe->cwd);
+			rc = run(w, &e, "iisrs", (int64_t)x->id, (int64_t)xe->ts, xe->filename,
+				 args, xe->cwd);
 			free(args);
 			w->cnt->execs++;
 		}
 	}
-	sqlite3_finalize(p);
-	sqlite3_finalize(e);
+	dbs_done(&p);
+	dbs_done(&e);
 	return rc;
+}
+
+int dbw_file_row(struct dbw *w, struct dbs *st, size_t i, const struct model_file *x)
+{
+	return run(w, st, "iiiisiisssiii", (int64_t)i + 1, (int64_t)x->ts, (int64_t)x->proc->id,
+		   (int64_t)x->tid, exj_file_op(x->type), (int64_t)x->ret, (int64_t)x->fd, x->path,
+		   x->path2, x->abs, (int64_t)x->flags, (int64_t)x->mode, (int64_t)x->count);
+}
+
+int dbw_net_row(struct dbw *w, struct dbs *st, size_t i, const struct model_net *x)
+{
+	return run(w, st, "iiiisiiisi", (int64_t)i + 1, (int64_t)x->ts, (int64_t)x->proc->id,
+		   (int64_t)x->tid, exj_file_op(x->type), (int64_t)x->ret, (int64_t)x->fd,
+		   (int64_t)x->family, x->addr, (int64_t)x->port);
+}
+
+int dbw_chunk_row(struct dbw *w, struct dbs *st, size_t i, const struct model_tls *x)
+{
+	return run(w, st, "iiiiisiiii", (int64_t)i + 1, (int64_t)x->ts, (int64_t)x->seq,
+		   (int64_t)x->conn, (int64_t)x->pid, x->dir ? "read" : "write", (int64_t)x->len,
+		   (int64_t)x->data_off, (int64_t)x->orig_len, (int64_t)x->flags);
 }
 
 static int put_io(struct dbw *w)
 {
-	sqlite3_stmt *f = prep(w, "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-	sqlite3_stmt *c = prep(w, "INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?)");
+	struct dbs f = { .sql = DB_SQL_FILE };
+	struct dbs c = { .sql = DB_SQL_NET };
 	const struct model *m = w->m;
 	size_t i;
-	int rc = f && c ? 0 : -EIO;
+	int rc = 0;
 
-	for (i = 0; !rc && i < m->nfiles; i++, w->cnt->files++) {
-		const struct model_file *x = &m->files[i];
-
-		rc = run(w, f, "iiiisiisssiii", (int64_t)i + 1, (int64_t)x->ts,
-			 (int64_t)x->proc->id, (int64_t)x->tid, exj_file_op(x->type),
-			 (int64_t)x->ret, (int64_t)x->fd, x->path, x->path2, x->abs,
-			 (int64_t)x->flags, (int64_t)x->mode, (int64_t)x->count);
-	}
-	for (i = 0; !rc && i < m->nnets; i++, w->cnt->connections++) {
-		const struct model_net *x = &m->nets[i];
-
-		rc = run(w, c, "iiiisiiisi", (int64_t)i + 1, (int64_t)x->ts, (int64_t)x->proc->id,
-			 (int64_t)x->tid, exj_file_op(x->type), (int64_t)x->ret, (int64_t)x->fd,
-			 (int64_t)x->family, x->addr, (int64_t)x->port);
-	}
-	sqlite3_finalize(f);
-	sqlite3_finalize(c);
+	for (i = w->done[0]; !rc && i < m->nfiles; i++, w->cnt->files++)
+		rc = dbw_file_row(w, &f, i, &m->files[i]);
+	for (i = w->done[1]; !rc && i < m->nnets; i++, w->cnt->connections++)
+		rc = dbw_net_row(w, &c, i, &m->nets[i]);
+	dbs_done(&f);
+	dbs_done(&c);
 	return rc;
 }
 
 static int put_tls(struct dbw *w)
 {
-	sqlite3_stmt *t = prep(w, "INSERT INTO tls_connections VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
-	sqlite3_stmt *k = prep(w, "INSERT INTO tls_chunks VALUES (?,?,?,?,?,?,?,?,?,?)");
+	struct dbs t = { .sql = "INSERT INTO tls_connections VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)" };
+	struct dbs k = { .sql = DB_SQL_CHUNK };
 	const struct model *m = w->m;
 	size_t i;
-	int rc = t && k ? 0 : -EIO;
+	int rc = 0;
 
 	for (i = 0; !rc && i < m->streams->n; i++, w->cnt->tls++) {
 		const struct stream_conn *c = m->streams->conns[i];
 		const struct model_net *n = model_conn_net(m, c);
 		const struct tree_proc *p = tree_get(m->tree, c->pid, c->start_ns);
 
-		rc = run(w, t, "iIIiiiiissiii", (int64_t)c->id, NUL_IF(!p, p ? p->id : 0),
+		rc = run(w, &t, "iIIiiiiissiii", (int64_t)c->id, NUL_IF(!p, p ? p->id : 0),
 			 NUL_IF(!n, n ? n - m->nets + 1 : 0), (int64_t)c->fd, (int64_t)c->ptr,
 			 (int64_t)c->first_seq, (int64_t)c->t_first, (int64_t)c->t_last, c->sni,
 			 conv_proto(c), (int64_t)c->dir[0].bytes, (int64_t)c->dir[1].bytes,
 			 (int64_t)(c->dir[0].gap_bytes + c->dir[1].gap_bytes));
 	}
-	for (i = 0; !rc && i < m->ntls; i++, w->cnt->chunks++) {
-		const struct model_tls *x = &m->tls[i];
-
-		rc = run(w, k, "iiiiisiiii", (int64_t)i + 1, (int64_t)x->ts, (int64_t)x->seq,
-			 (int64_t)x->conn, (int64_t)x->pid, x->dir ? "read" : "write",
-			 (int64_t)x->len, (int64_t)x->data_off, (int64_t)x->orig_len,
-			 (int64_t)x->flags);
-	}
-	sqlite3_finalize(t);
-	sqlite3_finalize(k);
+	for (i = w->done[2]; !rc && i < m->ntls; i++, w->cnt->chunks++)
+		rc = dbw_chunk_row(w, &k, i, &m->tls[i]);
+	dbs_done(&t);
+	dbs_done(&k);
 	return rc;
 }
 
@@ -410,11 +403,11 @@ static char *body_text(const struct http_msg *h)
 
 static int put_http(struct dbw *w)
 {
-	sqlite3_stmt *h = prep(w, "INSERT INTO http_messages VALUES "
-				  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	struct dbs h = { .sql = "INSERT INTO http_messages VALUES "
+				  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" };
 	const struct conv_set *cs = w->m->convs;
 	size_t i;
-	int rc = h ? 0 : -EIO;
+	int rc = 0;
 
 	for (i = 0; !rc && i < cs->nex; i++, w->cnt->http++) {
 		const struct conv_exchange *ex = cs->ex[i];
@@ -422,7 +415,7 @@ static int put_http(struct dbw *w)
 		char *qh = headers_json(q, w->redact), *rh = headers_json(r, w->redact);
 		char *qb = body_text(q), *rb = body_text(r);
 
-		rc = run(w, h, "iIsrIssrrIIsiIIIs", (int64_t)ex->id,
+		rc = run(w, &h, "iIsrIssrrIIsiIIIs", (int64_t)ex->id,
 			 NUL_IF(!ex->conn, ex->conn ? ex->conn->id : 0), q ? q->method : NULL,
 			 q ? q->target : NULL, NUL_IF(!r, r ? r->status : 0), qh, rh, qb, rb,
 			 NUL_IF(!q, q ? q->body_len : 0), NUL_IF(!r, r ? r->body_len : 0),
@@ -434,11 +427,11 @@ static int put_http(struct dbw *w)
 		free(qb);
 		free(rb);
 	}
-	sqlite3_finalize(h);
+	dbs_done(&h);
 	return rc;
 }
 
-static int put_call(struct dbw *w, sqlite3_stmt *c, size_t i)
+static int put_call(struct dbw *w, struct dbs *c, size_t i)
 {
 	const struct llm_call *x = w->m->calls[i];
 	const struct stream_conn *sc = x->ex->conn;
@@ -462,43 +455,43 @@ static int put_call(struct dbw *w, sqlite3_stmt *c, size_t i)
 
 static int put_llm(struct dbw *w)
 {
-	sqlite3_stmt *c = prep(w, "INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-				  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-	sqlite3_stmt *mm = prep(w, "INSERT INTO messages VALUES (?,?,?,?)");
-	sqlite3_stmt *t = prep(w, "INSERT INTO tool_calls VALUES (?,?,?,?,?,?,?)");
+	struct dbs c = { .sql = "INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+				  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" };
+	struct dbs mm = { .sql = "INSERT INTO messages VALUES (?,?,?,?)" };
+	struct dbs t = { .sql = "INSERT INTO tool_calls VALUES (?,?,?,?,?,?,?)" };
 	int64_t pk = 0;
 	size_t i, k;
-	int rc = c && mm && t ? 0 : -EIO;
+	int rc = 0;
 
 	for (i = 0; !rc && i < w->m->ncalls; i++, w->cnt->llm_calls++) {
 		const struct llm_call *x = w->m->calls[i];
 
-		rc = put_call(w, c, i);
+		rc = put_call(w, &c, i);
 		w->tool_pk_base[i] = pk + 1;
 		for (k = 0; !rc && k < x->nmsgs; k++, w->cnt->messages++)
-			rc = run(w, mm, "iisr", (int64_t)i + 1, (int64_t)k, x->msgs[k].role,
+			rc = run(w, &mm, "iisr", (int64_t)i + 1, (int64_t)k, x->msgs[k].role,
 				 x->msgs[k].text);
 		for (k = 0; !rc && k < x->ncalls; k++, w->cnt->tool_calls++) {
 			char *cmd = causal_tool_command(x->calls[k].args);
 
-			rc = run(w, t, "iiissrr", ++pk, (int64_t)i + 1, (int64_t)k, x->calls[k].id,
+			rc = run(w, &t, "iiissrr", ++pk, (int64_t)i + 1, (int64_t)k, x->calls[k].id,
 				 x->calls[k].name, x->calls[k].args, cmd);
 			free(cmd);
 		}
 	}
-	sqlite3_finalize(c);
-	sqlite3_finalize(mm);
-	sqlite3_finalize(t);
+	dbs_done(&c);
+	dbs_done(&mm);
+	dbs_done(&t);
 	return rc;
 }
 
 static int put_effects(struct dbw *w)
 {
-	sqlite3_stmt *e = prep(w, "INSERT INTO tool_effects VALUES (?,?,?,?,?,?,?,?,?,?)");
-	sqlite3_stmt *d = prep(w, "INSERT INTO drops VALUES (?,?,?,?,?,?,?)");
+	struct dbs e = { .sql = "INSERT INTO tool_effects VALUES (?,?,?,?,?,?,?,?,?,?)" };
+	struct dbs d = { .sql = "INSERT INTO drops VALUES (?,?,?,?,?,?,?)" };
 	const struct model *m = w->m;
 	size_t i;
-	int rc = e && d ? 0 : -EIO;
+	int rc = 0;
 
 	for (i = 0; !rc && w->cz && i < w->cz->n; i++, w->cnt->effects++) {
 		const struct causal_effect *x = &w->cz->eff[i];
@@ -508,7 +501,7 @@ static int put_effects(struct dbw *w)
 
 		if (!x->file && !x->net && x->proc && x->proc->argc)
 			target = args = tree_argv_join(x->proc->argv, x->proc->argc);
-		rc = run(w, e, "iiIssiIIIr", (int64_t)i + 1, (int64_t)x->call + 1,
+		rc = run(w, &e, "iiIssiIIIr", (int64_t)i + 1, (int64_t)x->call + 1,
 			 NUL_IF(x->tool < 0, w->tool_pk_base[x->call] + x->tool), x->kind, x->how,
 			 (int64_t)x->ts, NUL_IF(!x->proc, x->proc ? x->proc->id : 0),
 			 NUL_IF(!x->file, x->file ? x->file - m->files + 1 : 0),
@@ -518,35 +511,35 @@ static int put_effects(struct dbw *w)
 	for (i = 0; !rc && i < m->ndrops; i++, w->cnt->drops++) {
 		const struct model_drop *x = &m->drops[i];
 
-		rc = run(w, d, "iisiiII", (int64_t)i + 1, (int64_t)x->ts, x->kind,
+		rc = run(w, &d, "iisiiII", (int64_t)i + 1, (int64_t)x->ts, x->kind,
 			 (int64_t)x->count, (int64_t)x->first_seq,
 			 NUL_IF(x->probe == UINT32_MAX, x->probe),
 			 NUL_IF(x->cpu == UINT32_MAX, x->cpu));
 	}
-	sqlite3_finalize(e);
-	sqlite3_finalize(d);
+	dbs_done(&e);
+	dbs_done(&d);
 	return rc;
 }
 
 static int put_meta(struct dbw *w)
 {
-	sqlite3_stmt *s = prep(w, "INSERT INTO meta VALUES (?,?)");
+	struct dbs s = { .sql = "INSERT INTO meta VALUES (?,?)" };
 	char buf[64];
-	int rc = s ? 0 : -EIO;
+	int rc = 0;
 
 	snprintf(buf, sizeof(buf), "%lld", (long long)w->m->mono_to_real);
 	if (!rc)
-		rc = run(w, s, "ss", "mono_to_real_ns", buf);
+		rc = run(w, &s, "ss", "mono_to_real_ns", buf);
 	if (!rc)
-		rc = run(w, s, "ss", "schema_version", STR(DB_SCHEMA_VERSION));
+		rc = run(w, &s, "ss", "schema_version", STR(DB_SCHEMA_VERSION));
 	if (!rc)
-		rc = run(w, s, "ss", "hostname", w->m->hostname);
+		rc = run(w, &s, "ss", "hostname", w->m->hostname);
 	if (!rc)
-		rc = run(w, s, "ss", "redacted", w->redact ? "1" : "0");
+		rc = run(w, &s, "ss", "redacted", w->redact ? "1" : "0");
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)w->m->records);
 	if (!rc)
-		rc = run(w, s, "ss", "records", buf);
-	sqlite3_finalize(s);
+		rc = run(w, &s, "ss", "records", buf);
+	dbs_done(&s);
 	return rc;
 }
 
@@ -561,6 +554,11 @@ static int exec_sql(struct dbw *w, const char *sql)
 	return -EIO;
 }
 
+int dbw_exec(struct dbw *w, const char *sql)
+{
+	return exec_sql(w, sql);
+}
+
 static void *cz_thread(void *arg)
 {
 	struct dbw *w = arg;
@@ -569,10 +567,99 @@ static void *cz_thread(void *arg)
 	return NULL;
 }
 
-/* Fill the database; the caller owns w->db. */
+/* Whether the CREATE INDEX @stmt (@n bytes) is on one of @tables. */
+static int on_table(const char *stmt, size_t n, const char *tables)
+{
+	const char *on = memmem(stmt, n, " ON ", 4), *t = tables, *e;
+	size_t l;
+
+	if (!on)
+		return 0;
+	on += 4;
+	l = (size_t)(stmt + n - on);
+	for (; *t; t = *e ? e + 1 : e) {
+		e = strchr(t, ' ');
+		if (!e)
+			e = t + strlen(t);
+		if ((size_t)(e - t) < l && !memcmp(on, t, (size_t)(e - t)) && on[e - t] == ' ')
+			return 1;
+	}
+	return 0;
+}
+
+char *dbw_index_sql(const char *tables)
+{
+	const char *p = db_schema_sql(1), *e;
+	char *out = malloc(strlen(p) + 1), *o = out;
+
+	/* one CREATE INDEX a line */
+	for (; out && *p; p = *e ? e + 1 : e) {
+		e = strchr(p, '\n');
+		if (!e)
+			e = p + strlen(p);
+		if (tables && !on_table(p, (size_t)(e - p), tables))
+			continue;
+		memcpy(o, p, (size_t)(e - p));
+		o += e - p;
+		*o++ = '\n';
+	}
+	if (out)
+		*o = 0;
+	return out;
+}
+
+/* With the writer thread: queue the indexes of @tables, whose rows are all
+ * queued, so that they are built while the next tables are prepared. */
+static int queue_indexes(struct dbw *w, int rc, const char *tables)
+{
+	char *sql;
+	struct dbv v = { .t = 's' };
+
+	if (rc || !w->aq)
+		return rc;
+	sql = dbw_index_sql(tables);
+	if (!sql)
+		return -ENOMEM;
+	v.s = sql;
+	v.i = (int64_t)strlen(sql);
+	rc = db_stream_queue(w->aq, NULL, &v, 1);
+	free(sql);
+	return rc;
+}
+
+/* The rows are written (or queued): indexes, model no longer needed, commit. */
+static int fill_end(struct dbw *w, int rc)
+{
+	int qrc;
+
+	rc = queue_indexes(w, rc, "tool_effects drops");
+	if (w->aq) {
+		/* the writer holds copies of what it still has to write, but for
+		 * the rows streamed while reading: the model may go once it has
+		 * passed them */
+		if (!rc)
+			db_stream_wait_streamed(w->aq);
+		if (!rc && w->o && w->o->rows_done)
+			w->o->rows_done(w->o->rows_ctx);
+		qrc = db_stream_drain(w->aq);
+		w->aq = NULL;
+		rc = rc ? rc : qrc;
+	} else {
+		if (!rc && w->o && w->o->rows_done)
+			w->o->rows_done(w->o->rows_ctx);
+		if (!rc)
+			rc = exec_sql(w, db_schema_sql(1));
+	}
+	if (!rc)
+		rc = exec_sql(w, "COMMIT;");
+	return rc;
+}
+
+
+/* Everything but the tables (dbw_open) and the rows in w->done. */
 static int fill(struct dbw *w)
 {
-	int own = !w->cz && w->o && w->o->causal, threaded = 0, rc, part;
+	int own = !w->cz && w->o && w->o->causal, threaded = 0, rc;
 	pthread_t t;
 
 	/* causal_build only reads the model, as the writer does: it runs on
@@ -581,27 +668,21 @@ static int fill(struct dbw *w)
 		threaded = !pthread_create(&t, NULL, cz_thread, w);
 	if (own && !threaded)
 		cz_thread(w);
-	/* a fresh private file nobody reads until the rename: no journal, no
-	 * fsync, one transaction; larger pages and a 16 MiB cache cut the page
-	 * writes of the bulk insert and of the index builds at the end */
-	rc = exec_sql(w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
-		      "PRAGMA locking_mode=EXCLUSIVE; PRAGMA page_size=8192; "
-		      "PRAGMA cache_size=-16384; BEGIN;");
-	for (part = 0; !rc && db_schema_sql(part); part++)
-		if (part != 1) /* indexes after the data: faster inserts */
-			rc = exec_sql(w, db_schema_sql(part));
-	if (!rc)
-		rc = put_meta(w);
+	rc = put_meta(w);
 	if (!rc)
 		rc = put_procs(w);
+	rc = queue_indexes(w, rc, "processes execs");
 	if (!rc)
 		rc = put_io(w);
 	if (!rc)
 		rc = put_tls(w);
+	rc = queue_indexes(w, rc, "tls_connections");
 	if (!rc)
 		rc = put_http(w);
+	rc = queue_indexes(w, rc, "http_messages");
 	if (!rc)
 		rc = put_llm(w);
+	rc = queue_indexes(w, rc, "llm_calls tool_calls");
 	if (threaded)
 		pthread_join(t, NULL); /* even after a failure */
 	if (own)
@@ -612,12 +693,75 @@ static int fill(struct dbw *w)
 	}
 	if (!rc)
 		rc = put_effects(w);
-	if (!rc && w->o && w->o->rows_done)
-		w->o->rows_done(w->o->rows_ctx);
-	if (!rc)
-		rc = exec_sql(w, db_schema_sql(1));
-	if (!rc)
-		rc = exec_sql(w, "COMMIT;");
+	return fill_end(w, rc);
+}
+
+int dbw_fill(struct dbw *w)
+{
+	int rc;
+
+	w->tool_pk_base = calloc(w->m->ncalls + 1, sizeof(*w->tool_pk_base));
+	rc = w->tool_pk_base ? fill(w) : -ENOMEM;
+	free(w->tool_pk_base);
+	w->tool_pk_base = NULL;
+	return rc;
+}
+
+int dbw_open(struct dbw *w, const char *path, char **part)
+{
+	int rc = 0, i;
+
+	*part = au_fmt("%s.part", path);
+	if (!*part)
+		return -ENOMEM;
+	/* built beside the target and renamed over it when complete: a reader
+	 * never sees half a database, and a failed export keeps the old one */
+	if (unlink(*part) && errno != ENOENT) {
+		rc = -errno;
+		snprintf(w->msg, w->msg_size, "cannot replace '%s': %s", *part, strerror(errno));
+		free(*part);
+		*part = NULL;
+		return rc;
+	}
+	/* the export holds prompts and file names: as private as the capture */
+	close(open(*part, O_CREAT | O_WRONLY | O_EXCL, 0600));
+	if (sqlite3_open_v2(*part, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL)) {
+		rc = fail(w, "open");
+		sqlite3_close(w->db);
+		w->db = NULL;
+		unlink(*part);
+		free(*part);
+		*part = NULL;
+		return rc;
+	}
+	/* a fresh private file nobody reads until the rename: no journal, no
+	 * fsync, one transaction; larger pages and a 16 MiB cache cut the page
+	 * writes of the bulk insert and of the index builds at the end */
+	rc = exec_sql(w, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; "
+		      "PRAGMA locking_mode=EXCLUSIVE; PRAGMA page_size=8192; "
+		      "PRAGMA cache_size=-16384; BEGIN;");
+	for (i = 0; !rc && db_schema_sql(i); i++)
+		if (i != 1) /* indexes after the data: faster inserts */
+			rc = exec_sql(w, db_schema_sql(i));
+	return rc;
+}
+
+int dbw_close(struct dbw *w, const char *path, char *part, int rc)
+{
+	causal_free(w->own_cz);
+	w->own_cz = NULL;
+	rc_free(w);
+	if (sqlite3_close(w->db) != SQLITE_OK && !rc)
+		rc = -EIO;
+	w->db = NULL;
+	if (!rc && rename(part, path)) {
+		rc = -errno;
+		snprintf(w->msg, w->msg_size, "cannot rename '%s': %s", part, strerror(errno));
+	}
+	if (rc)
+		unlink(part);
+	free(part);
 	return rc;
 }
 
@@ -626,43 +770,14 @@ int db_write(const struct model *m, const struct causal *cz, const char *path,
 {
 	struct dbw w = { .m = m, .cz = cz, .redact = o ? o->redact : 1, .cnt = cnt,
 			 .msg = msg, .msg_size = msg_size, .o = o };
-	char *part = au_fmt("%s.part", path);
-	int rc = 0;
+	char *part;
+	int rc;
 
 	memset(cnt, 0, sizeof(*cnt));
+	rc = dbw_open(&w, path, &part);
 	if (!part)
-		return -ENOMEM;
-	/* built beside the target and renamed over it when complete: a reader
-	 * never sees half a database, and a failed export keeps the old one */
-	if (unlink(part) && errno != ENOENT) {
-		rc = -errno;
-		snprintf(msg, msg_size, "cannot replace '%s': %s", part, strerror(errno));
-		free(part);
 		return rc;
-	}
-	/* the export holds prompts and file names: as private as the capture */
-	close(open(part, O_CREAT | O_WRONLY | O_EXCL, 0600));
-	if (sqlite3_open_v2(part, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOMUTEX, NULL)) {
-		rc = fail(&w, "open");
-		sqlite3_close(w.db);
-		unlink(part);
-		free(part);
-		return rc;
-	}
-	w.tool_pk_base = calloc(m->ncalls + 1, sizeof(*w.tool_pk_base));
-	rc = w.tool_pk_base ? fill(&w) : -ENOMEM;
-	free(w.tool_pk_base);
-	causal_free(w.own_cz);
-	rc_free(&w);
-	if (sqlite3_close(w.db) != SQLITE_OK && !rc)
-		rc = -EIO;
-	if (!rc && rename(part, path)) {
-		rc = -errno;
-		snprintf(msg, msg_size, "cannot rename '%s': %s", part, strerror(errno));
-	}
-	if (rc)
-		unlink(part);
-	free(part);
-	return rc;
+	if (!rc)
+		rc = dbw_fill(&w);
+	return dbw_close(&w, path, part, rc);
 }

@@ -42,6 +42,23 @@ int db_write(const struct model *m, const struct causal *cz, const char *path,
 	     const struct db_opts *o, struct db_counts *cnt, char *msg, size_t msg_size);
 
 /*
+ * The same database, with the rows of files, connections and tls_chunks
+ * written by a second thread while the model is being built:
+ *   db_stream_open("out.db", &s, msg, sizeof(msg));
+ *   model_opts.row = db_stream_row; model_opts.row_ctx = s;
+ *   model_build(...);
+ *   db_stream_finish(s, m, cz, &o, &counts, msg, sizeof(msg));
+ * db_stream_finish writes the rest as db_write does and frees @s; with @m
+ * NULL (the model could not be built) it only removes the partial file.
+ * The queue between the threads is bounded (a few MiB).
+ */
+struct db_stream;
+int db_stream_open(const char *path, struct db_stream **out, char *msg, size_t msg_size);
+void db_stream_row(void *ctx, const struct model *m, int kind, size_t idx);
+int db_stream_finish(struct db_stream *s, const struct model *m, const struct causal *cz,
+		     const struct db_opts *o, struct db_counts *cnt, char *msg, size_t msg_size);
+
+/*
  * PRAGMA user_version of the databases written: bumped whenever a table,
  * column or view changes (2: llm_calls.purpose, transport,
  * previous_response_id, inherited_messages), so caches made by an older

@@ -40,6 +40,8 @@ int hpack_decode(struct hpack *h, const uint8_t *block, size_t n, hpack_field_fn
 
 	if (!h->inf || h->broken)
 		return -EBADMSG;
+	if (!block)
+		block = (const uint8_t *)""; /* an empty block: no arithmetic on NULL */
 	h->blocks++;
 	for (;;) {
 		nghttp2_nv nv;

@@ -61,6 +61,12 @@ static void s_open(void *ctx, struct stream_conn *c)
 	conv_stream_ops()->open(m->convs, c);
 }
 
+static void row_done(struct model *m, int kind, size_t idx)
+{
+	if (m->opts && m->opts->row)
+		m->opts->row(m->opts->row_ctx, m, kind, idx);
+}
+
 static void s_chunk(void *ctx, struct stream_conn *c, const struct cap_rec *rec)
 {
 	struct model *m = ctx;
@@ -80,6 +86,7 @@ static void s_chunk(void *ctx, struct stream_conn *c, const struct cap_rec *rec)
 	t->dir = ct.dir;
 	t->flags = rec->hdr.flags;
 	t->orig_len = rec->hdr.orig_len;
+	row_done(m, MODEL_ROW_TLS, m->ntls - 1);
 }
 
 static void s_data(void *ctx, struct stream_conn *c, int dir, uint64_t ts, const uint8_t *p,
@@ -277,10 +284,16 @@ static int dispatch(struct model *m, const struct cap_rec *rec)
 	case CAP_REC_MKDIR: case CAP_REC_CHMOD: case CAP_REC_TRUNCATE: case CAP_REC_READ:
 	case CAP_REC_CLOSE:
 		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
-		return p ? add_file(m, rec, p) : -ENOMEM;
+		r = p ? add_file(m, rec, p) : -ENOMEM;
+		if (!r)
+			row_done(m, MODEL_ROW_FILE, m->nfiles - 1);
+		return r;
 	case CAP_REC_CONNECT: case CAP_REC_ACCEPT: case CAP_REC_BIND: case CAP_REC_LISTEN:
 		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
-		return p ? add_net(m, rec, p) : -ENOMEM;
+		r = p ? add_net(m, rec, p) : -ENOMEM;
+		if (!r)
+			row_done(m, MODEL_ROW_NET, m->nnets - 1);
+		return r;
 	case CAP_REC_LOSS:
 		cap_rec_fixed(rec, &loss, sizeof(loss));
 		add_drop(m, h->ts_ns, "loss", loss.lost, 0, loss.probe, h->cpu);
@@ -420,12 +433,16 @@ int model_build(const char *const *paths, size_t n, const struct model_opts *o,
 		model_free(m);
 		return -ENOMEM;
 	}
+	m->opts = o;
 	rc = read_all(m, paths, n, o, err);
 	if (rc) {
+		if (o && o->row) /* the rows given point into the model */
+			o->row(o->row_ctx, NULL, -1, 0);
 		model_free(m);
 		return rc;
 	}
-	stream_finish(m->streams);
+	stream_finish(m->streams); /* may still pass chunks to row_done */
+	m->opts = NULL;
 	conv_finish(m->convs);
 	tree_finish(m->tree);
 	seq_gaps(m);

@@ -75,6 +75,8 @@ struct model_seq {
 	uint64_t seq, ts;
 };
 
+struct model;
+
 struct model_opts {
 	const char *pricing;   /* pricing table path, NULL: none */
 	int keep_tls;          /* keep per-record TLS metadata (tls_chunks) */
@@ -83,7 +85,18 @@ struct model_opts {
 	 * and the total size of the files; NULL: none */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;
+	/* called once for each file, network and TLS chunk row as soon as it
+	 * is complete (kind MODEL_ROW_*, its index in m->files, m->nets or
+	 * m->tls; the array may move later): an exporter can write it while
+	 * the rest is read (db_stream_row); the strings and processes it
+	 * points to live as long as the model.  When model_build fails it is
+	 * called once with m NULL and kind -1 before the model is freed: stop
+	 * using those rows.  NULL: none */
+	void (*row)(void *ctx, const struct model *m, int kind, size_t idx);
+	void *row_ctx;
 };
+
+enum { MODEL_ROW_FILE, MODEL_ROW_NET, MODEL_ROW_TLS };
 
 struct model {
 	struct tree *tree;
@@ -111,6 +124,7 @@ struct model {
 	struct cap_reader_stats rstats;
 	char **warnings;
 	size_t nwarnings, cwarnings;
+	const struct model_opts *opts; /* during model_build only, else NULL */
 };
 
 void model_opts_init(struct model_opts *o);

@@ -112,7 +112,9 @@ static size_t key_shape(const unsigned char *s, size_t n, size_t i, struct cap_b
 	}
 	if (i + 7 < n && !strncasecmp((const char *)s + i, "bearer ", 7)) {
 		t = tok_len(s + i + 7, n - i - 7);
-		if (t >= 8 && memcmp(s + i + 7, REDACTED, strlen(REDACTED))) {
+		/* already redacted: leave it; a token shorter than the marker is not it */
+		if (t >= 8 && (t < strlen(REDACTED) ||
+			       memcmp(s + i + 7, REDACTED, strlen(REDACTED)))) {
 			cap_buf_append(o, s + i, 7);
 			cap_buf_append(o, REDACTED, strlen(REDACTED));
 			return 7 + t;

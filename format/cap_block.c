@@ -164,3 +164,30 @@ int cap_block_isb(struct cap_buf *b, uint64_t ts_real_ns, uint64_t start_real_ns
 	block_end(b, start);
 	return 0;
 }
+
+int cap_block_epb(struct cap_buf *b, uint64_t ts_real_ns, const void *data, uint32_t caplen,
+		  uint32_t origlen, uint32_t epb_flags)
+{
+	size_t start, body = 20 + pad4(caplen) + (epb_flags ? 12 : 0);
+	uint8_t *p, tmp[4];
+
+	if (caplen > PCAPNG_MAX_BLOCK - 64)
+		return -E2BIG;
+	if (block_begin(b, PCAPNG_EPB, body, &start))
+		return -ENOMEM;
+	p = cap_buf_grow(b, 20 + pad4(caplen));
+	le32_put(p, 0); /* interface id */
+	le32_put(p + 4, (uint32_t)(ts_real_ns >> 32));
+	le32_put(p + 8, (uint32_t)ts_real_ns);
+	le32_put(p + 12, caplen);
+	le32_put(p + 16, origlen);
+	if (caplen)
+		memcpy(p + 20, data, caplen);
+	if (epb_flags) {
+		le32_put(tmp, epb_flags);
+		opt_put(b, EPB_FLAGS, tmp, 4);
+		opt_put(b, OPT_ENDOFOPT, NULL, 0);
+	}
+	block_end(b, start);
+	return 0;
+}

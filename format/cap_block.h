@@ -9,6 +9,8 @@
  *                    (struct cap_rec_hdr + fixed + data), zero-padded to 4;
  *                    no options
  *   ISB  0x00000005  interface statistics (drop counters), interface 0
+ *   EPB  0x00000006  Enhanced Packet Block on interface 0 (asrecord -i):
+ *                    one LINUX_SLL2 packet, timestamp in ns since the epoch
  * Every block: u32 type, u32 total_length, body, u32 total_length;
  * total_length is a multiple of 4 and at least 12.
  *
@@ -47,6 +49,7 @@
 #define ISB_IFDROP 5
 #define ISB_OSDROP 7
 #define ISB_USRDELIV 8
+#define EPB_FLAGS 2
 
 /* SHB with the given options (NULL = absent); section length -1. */
 int cap_block_shb(struct cap_buf *b, const char *hardware, const char *os,
@@ -65,5 +68,14 @@ int cap_block_custom(struct cap_buf *b, const void *p1, size_t n1,
 /* ISB for interface 0 at @ts_real_ns (epoch ns) with the given counters. */
 int cap_block_isb(struct cap_buf *b, uint64_t ts_real_ns, uint64_t start_real_ns,
 		  uint64_t recv, uint64_t drop, uint64_t osdrop, uint64_t delivered);
+
+/*
+ * EPB for interface 0: @caplen bytes of @data (a LINUX_SLL2 frame), the
+ * original length @origlen and the timestamp @ts_real_ns (epoch ns, the
+ * IDB's if_tsresol 9).  @epb_flags != 0 adds an epb_flags option.
+ * -E2BIG when the block would pass PCAPNG_MAX_BLOCK.
+ */
+int cap_block_epb(struct cap_buf *b, uint64_t ts_real_ns, const void *data, uint32_t caplen,
+		  uint32_t origlen, uint32_t epb_flags);
 
 #endif

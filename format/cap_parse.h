@@ -45,6 +45,20 @@ int cap_parse_shb(const uint8_t *p, uint32_t len, struct cap_buf *meta, char *wh
  */
 int cap_parse_record(const uint8_t *p, uint32_t len, struct cap_rec *rec, char *why);
 
+/*
+ * Decode the Enhanced Packet Block (@len bytes at @p) into @rec as a
+ * CAP_REC_PACKET record: hdr.ts_ns = the block's timestamp as stored (ns
+ * since the epoch for asight's IDB), orig_len and cap_len from the block,
+ * CAP_RF_TRUNC when cut, data = the packet, raw = the whole block, cpu =
+ * the interface id.  Returns 0 or -EBADMSG.
+ */
+int cap_parse_epb(const uint8_t *p, uint32_t len, struct cap_rec *rec, char *why);
+
+/* The META clock anchor clock_real_ns - clock_mono_ns from a "key=value\0"
+ * list: 1 found, -1 absent.  cap_parse_to_mono applies it (floor 0). */
+int cap_parse_anchor(const uint8_t *meta, size_t len, int64_t *real_minus_mono);
+uint64_t cap_parse_to_mono(uint64_t real_ns, int64_t real_minus_mono);
+
 /* Append the "key=value\0" list @data to @meta, NUL-terminating the last
  * entry if the writer did not.  Returns 0 or -ENOMEM. */
 int cap_parse_meta_add(struct cap_buf *meta, const uint8_t *data, size_t len);

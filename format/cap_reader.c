@@ -32,7 +32,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "cap_block.h"
 #include "cap_buf.h"
 #include "cap_chain.h"
@@ -70,6 +69,8 @@ struct cap_reader {
 	int in_section, asight, footer, seeked, cut;
 	uint64_t lframe_no, lframe_off; /* plain pcapng: frames end at chain blocks */
 	struct cap_buf meta;
+	int64_t real_minus_mono; /* META clock anchor for packets */
+	int anchor;           /* 1 known, -1 absent, 0 not looked for yet */
 	/* opts.verify */
 	struct cap_chain_ctx *chain; /* opts.verify: the recomputed hash chain */
 	size_t hash_from;     /* out bytes before this are hashed */
@@ -237,6 +238,7 @@ static int section_start(struct cap_reader *r, const uint8_t *b, uint32_t len, s
 		return block_fail(r, rc, at, why);
 	r->in_section = 1;
 	r->asight = r->footer = 0;
+	r->anchor = 0;
 	r->st.sections++;
 	chain_reset(r, at);
 	return 0;
@@ -246,6 +248,14 @@ static int is_housekeeping(unsigned type)
 {
 	return type == CAP_REC_CHAIN || type == CAP_REC_FOOTER || type == CAP_REC_INDEX ||
 	       type == CAP_REC_STATS;
+}
+
+static void rec_place(const struct cap_reader *r, struct cap_rec *rec)
+{
+	rec->file_index = (unsigned)r->cur;
+	rec->frame_off = cur_frame_off(r);
+	rec->frame_no = cur_frame_no(r);
+	rec->block_no = r->block_no;
 }
 
 /* 1: *rec is a record to return; 0: consumed; < 0 error. */
@@ -262,10 +272,7 @@ static int custom_block(struct cap_reader *r, const uint8_t *b, uint32_t len, si
 	}
 	r->st.records++;
 	r->asight = 1;
-	rec->file_index = (unsigned)r->cur;
-	rec->frame_off = cur_frame_off(r);
-	rec->frame_no = cur_frame_no(r);
-	rec->block_no = r->block_no;
+	rec_place(r, rec);
 	switch (rec->hdr.type) {
 	case CAP_REC_META:
 		if (cap_parse_meta_add(&r->meta, rec->data, rec->data_len))
@@ -284,6 +291,29 @@ static int custom_block(struct cap_reader *r, const uint8_t *b, uint32_t len, si
 		break;
 	}
 	return !(r->o.skip_housekeeping && is_housekeeping(rec->hdr.type));
+}
+
+/* 1: *rec is a packet to return (opts.packets); 0: skipped; < 0 error. */
+static int packet_block(struct cap_reader *r, const uint8_t *b, uint32_t len, size_t at,
+			struct cap_rec *rec)
+{
+	char why[CAP_PARSE_WHY];
+	int rc;
+
+	r->st.packets++;
+	if (!r->o.packets) {
+		r->st.unknown_blocks++; /* skipped, as before packets were known */
+		return 0;
+	}
+	rc = cap_parse_epb(b, len, rec, why);
+	if (rc)
+		return block_fail(r, rc, at, why);
+	if (!r->anchor && r->asight) /* META comes first: take its clock anchor */
+		r->anchor = cap_parse_anchor(r->meta.p, r->meta.len, &r->real_minus_mono);
+	if (r->anchor > 0)
+		rec->hdr.ts_ns = cap_parse_to_mono(rec->hdr.ts_ns, r->real_minus_mono);
+	rec_place(r, rec);
+	return 1;
 }
 
 static int handle_block(struct cap_reader *r, uint32_t type, uint32_t len, struct cap_rec *rec)
@@ -305,6 +335,9 @@ static int handle_block(struct cap_reader *r, uint32_t type, uint32_t len, struc
 	case PCAPNG_CB_COPY:
 	case PCAPNG_CB_NOCOPY:
 		rc = custom_block(r, b, len, at, rec);
+		break;
+	case PCAPNG_EPB:
+		rc = packet_block(r, b, len, at, rec);
 		break;
 	case PCAPNG_IDB:
 	case PCAPNG_ISB:

@@ -50,6 +50,12 @@ struct cap_reader_opts {
 	uint64_t max_bytes;         /* 0: no limit; else fail with -E2BIG after
 				     * decoding this many uncompressed bytes
 				     * (zstd bombs in fuzzing/untrusted input) */
+	int packets;                /* return Enhanced Packet Blocks as
+				     * CAP_REC_PACKET records (ts_ns turned
+				     * monotonic by the META clock anchor; raw
+				     * is the whole block, not a record);
+				     * default: skipped and counted in
+				     * packets and unknown_blocks */
 };
 
 void cap_reader_opts_init(struct cap_reader_opts *o);
@@ -110,6 +116,7 @@ struct cap_reader_stats {
 	int truncated;           /* some file ended inside a frame or block */
 	int has_footer;          /* every file had a footer (closed cleanly) */
 	int has_seek_table;      /* every file had a seek table */
+	uint64_t packets;        /* Enhanced Packet Blocks (returned or skipped) */
 };
 void cap_reader_stats(const struct cap_reader *r, struct cap_reader_stats *s);
 

@@ -63,6 +63,7 @@ const char *cap_rec_type_name(unsigned type)
 	case CAP_REC_FOOTER: return "footer";
 	case CAP_REC_INDEX: return "index";
 	case CAP_REC_LOSS: return "loss";
+	case CAP_REC_PACKET: return "packet";
 	default: return "unknown";
 	}
 }

@@ -79,6 +79,9 @@ enum cap_rec_type {
 	CAP_REC_FOOTER = 0x8006, /* struct cap_footer: first block of the last frame */
 	CAP_REC_INDEX = 0x8007,  /* n * struct cap_index_entry; in the last frame */
 	CAP_REC_LOSS = 0x8008,   /* struct cap_loss: userspace-observed loss */
+	/* never stored: how a reader hands out an Enhanced Packet Block when
+	 * asked to (cap_reader_opts.packets); data: the LINUX_SLL2 frame */
+	CAP_REC_PACKET = 0x8009,
 };
 
 /* record flags */
@@ -194,6 +197,13 @@ struct cap_stats {
 	__u64 write_errors;   /* userspace write failures */
 	__u32 nentries;
 	__u32 pad;
+	/* appended for packet capture (asrecord -i); all zero without it */
+	__u64 packets;        /* Enhanced Packet Blocks written to this file */
+	__u64 pkt_recv;       /* packets the capture filter accepted (pcap ps_recv) */
+	__u64 pkt_drops;      /* dropped by the kernel's buffer (pcap ps_drop) */
+	__u64 pkt_ifdrops;    /* dropped by the interface (pcap ps_ifdrop) */
+	__u64 pkt_qdrops;     /* dropped by the recorder: its queue was full */
+	__u64 pkt_truncs;     /* packets cut by the snaplen */
 };
 struct cap_stat_entry {
 	__u32 probe;          /* probe id (ascap(5)); 0xffffffff = all */

@@ -74,6 +74,7 @@ struct cap_writer {
 	uint64_t first_ts, last_ts;
 	uint64_t records;        /* data records (housekeeping excluded) */
 	uint64_t all_records;    /* every custom block */
+	uint64_t packets;        /* Enhanced Packet Blocks */
 	uint64_t raw_bytes, file_bytes, frames;
 	struct cap_stats stats;
 	struct cap_stat_entry *entries;
@@ -162,9 +163,14 @@ static int frame_trailer(struct cap_writer *w)
 	int rc;
 
 	if (!w->in_footer) {
+		const struct cap_stats *s = &w->stats;
+
+		/* interface 0 carries probe records and packets: sum both */
+		w->stats.packets = w->packets;
 		rc = cap_block_isb(&w->frame, clock_ns(CLOCK_REALTIME), w->real0,
-				   w->stats.records, w->stats.drops, w->stats.write_errors,
-				   w->records);
+				   s->records + s->pkt_recv, s->drops + s->pkt_ifdrops,
+				   s->write_errors + s->pkt_drops + s->pkt_qdrops,
+				   w->records + w->packets);
 		if (rc)
 			return rc;
 		rc = add_own(w, CAP_REC_STATS, &w->stats, sizeof(w->stats), w->entries,
@@ -430,6 +436,15 @@ int cap_writer_add_meta(struct cap_writer *w, const char *key, const char *value
 	return cap_meta_put(&w->meta, key, value);
 }
 
+int cap_writer_set_anchor(struct cap_writer *w, uint64_t mono_ns, uint64_t real_ns)
+{
+	if (w->started)
+		return -EINVAL;
+	w->mono0 = mono_ns;
+	w->real0 = real_ns;
+	return 0;
+}
+
 /* SHB, IDB and the META record open frame 0. */
 static int writer_start(struct cap_writer *w)
 {
@@ -576,6 +591,42 @@ int cap_writer_add_parts(struct cap_writer *w, const struct cap_rec_hdr *hdr,
 	return after_add(w);
 }
 
+/* Epoch ns -> the monotonic clock of the records, by the open's anchor. */
+static uint64_t real_to_mono(const struct cap_writer *w, uint64_t real)
+{
+	uint64_t up, down;
+
+	/* unsigned: the anchor may come from another file (set_anchor) */
+	if (real >= w->real0) {
+		up = real - w->real0;
+		return up > UINT64_MAX - w->mono0 ? UINT64_MAX : w->mono0 + up;
+	}
+	down = w->real0 - real;
+	return down < w->mono0 ? w->mono0 - down : 0;
+}
+
+int cap_writer_add_packet(struct cap_writer *w, uint64_t ts_real_ns, const void *data,
+			  uint32_t caplen, uint32_t origlen, uint32_t epb_flags)
+{
+	int rc;
+
+	if (w->failed)
+		return w->err.code;
+	if (caplen > PCAPNG_MAX_BLOCK - 64)
+		return -E2BIG;
+	rc = make_room(w, (size_t)caplen + 48);
+	if (rc)
+		return rc;
+	rc = cap_block_epb(&w->frame, ts_real_ns, data, caplen,
+			   origlen < caplen ? caplen : origlen, epb_flags);
+	if (rc)
+		return fail(w, rc, "out of memory%s", "");
+	/* the index and footer times are monotonic, like the records' */
+	note_ts(w, real_to_mono(w, ts_real_ns));
+	w->packets++;
+	return after_add(w);
+}
+
 int cap_writer_set_stats(struct cap_writer *w, const struct cap_stats *totals,
 			 const struct cap_stat_entry *entries, size_t n)
 {
@@ -616,6 +667,7 @@ void cap_writer_totals(const struct cap_writer *w, struct cap_writer_totals *t)
 	t->frames = w->frames;
 	t->raw_bytes = w->raw_bytes + w->frame.len;
 	t->file_bytes = w->file_bytes;
+	t->packets = w->packets;
 }
 
 const struct cap_err *cap_writer_err(const struct cap_writer *w)

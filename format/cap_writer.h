@@ -80,6 +80,26 @@ int cap_writer_add_parts(struct cap_writer *w, const struct cap_rec_hdr *hdr,
 			 const void *data, size_t data_len);
 
 /*
+ * Append one packet as an Enhanced Packet Block on interface 0: @caplen
+ * bytes of @data, a LINUX_SLL2 frame (the IDB's link type), captured at
+ * @ts_real_ns (CLOCK_REALTIME ns, the IDB's if_tsresol 9), @origlen bytes
+ * long on the wire; @epb_flags != 0 adds the epb_flags option.  Packets
+ * are not records: they are counted in cap_writer_totals.packets and in
+ * the STATS record's packets field.  Returns 0 or a negative error.
+ */
+int cap_writer_add_packet(struct cap_writer *w, uint64_t ts_real_ns, const void *data,
+			  uint32_t caplen, uint32_t origlen, uint32_t epb_flags);
+
+/*
+ * Take @mono_ns/@real_ns (CLOCK_MONOTONIC and CLOCK_REALTIME read together)
+ * as the file's clock anchor instead of the clocks read at open: META's
+ * clock_mono_ns/clock_real_ns, the ISB start time and how packet times are
+ * put on the monotonic clock.  For tools that rewrite an old capture
+ * (asanalyze repair).  Before the first add; returns 0 or -EINVAL.
+ */
+int cap_writer_set_anchor(struct cap_writer *w, uint64_t mono_ns, uint64_t real_ns);
+
+/*
  * Record the current loss counters.  They are written as an Interface
  * Statistics Block and a CAP_REC_STATS record at the end of every frame and
  * summed into the footer.  @entries may be NULL when @n is 0; copied.
@@ -99,6 +119,7 @@ struct cap_writer_totals {
 	uint64_t frames;       /* zstd frames written */
 	uint64_t raw_bytes;    /* uncompressed pcapng bytes */
 	uint64_t file_bytes;   /* bytes in the file */
+	uint64_t packets;      /* packets added (cap_writer_add_packet) */
 };
 void cap_writer_totals(const struct cap_writer *w, struct cap_writer_totals *t);
 

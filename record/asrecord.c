@@ -30,6 +30,7 @@
 #include "format/cap_record.h"
 #include "bpf/probe.h"
 #include "rec_bpf.h"
+#include "rec_pcap.h"
 #include "rec_queue.h"
 #include "rec_ring.h"
 #include "rec_target.h"
@@ -64,6 +65,7 @@ struct opts {
 	int ntls_libs;
 	int quiet, verbose;
 	int no_exec_stop;
+	const char *iface, *pfilter; /* -i, -f: packet capture */
 	char default_name[64];
 };
 
@@ -119,6 +121,9 @@ static void usage(FILE *f)
 	      "  --no-exec-stop     do not pause a process at its first mapping of a new\n"
 	      "                     file until its TLS probes are attached\n"
 	      "  -b MB              ring buffer size in MiB, power of two (default 16)\n"
+	      "packets:\n"
+	      "  -i IFACE           also capture packets on IFACE (or any) with libpcap\n"
+	      "  -f FILTER          pcap filter for -i (tcpdump syntax); -s cuts packets too\n"
 	      "  -q, --quiet        no summary      -v, --verbose   more messages\n"
 	      "  -h, --help         this help       -V, --version\n",
 	      f);
@@ -235,6 +240,12 @@ static int parse_one(struct opts *o, int c, const char *arg)
 			return die_usage("bad ring size '%s' (MiB, a power of two)", arg);
 		o->ring_bytes = (size_t)v << 20;
 		return 0;
+	case 'i':
+		o->iface = arg;
+		return 0;
+	case 'f':
+		o->pfilter = arg;
+		return 0;
 	case 'q':
 		o->quiet = 1;
 		return 0;
@@ -258,7 +269,7 @@ static int parse_args(struct opts *o, int argc, char **argv, int *done)
 	};
 	int c, rc, ntargets;
 
-	while ((c = getopt_long(argc, argv, "+w:p:c:aC:G:W:z:s:S:P:b:qvhV", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w:p:c:aC:G:W:z:s:S:P:b:i:f:qvhV", lo, NULL)) != -1) {
 		if (c == 'h' || c == 'V') {
 			if (c == 'h')
 				usage(stdout);
@@ -280,6 +291,8 @@ static int parse_args(struct opts *o, int argc, char **argv, int *done)
 				 "");
 	if (o->max_files && !o->rotate_bytes && !o->rotate_ns)
 		return die_usage("-W needs -C or -G%s", "");
+	if (o->pfilter && !o->iface)
+		return die_usage("-f needs -i%s", "");
 	return 0;
 }
 
@@ -330,13 +343,15 @@ struct run {
 	struct rec_tlsw *tlsw;
 	int guard_fd;            /* the guardian's pipe (rec_guard.h), or -1 */
 	struct rec_writer *writer;
+	struct rec_pcap *pcap;   /* -i */
 	uint64_t cgroup_id;
 	char cgpath[1024];       /* resolved cgroup directory */
 	const char *cgrel;       /* the cgroup as /proc/PID/cgroup shows it */
 	int child_status, child_done;
 	char filter[2200], cmdline[8192], probes_s[64], snap_s[24], wsnap_s[24], ring_s[24];
-	char rot_s[96], pid_s[24];
-	const char *meta[2 * 12];
+	char rot_s[96], pid_s[24], psnap_s[24];
+	const char *meta[2 * 16];
+	size_t nmeta;
 };
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -489,6 +504,25 @@ static int start_tls(struct run *r)
 	return 0;
 }
 
+/* -s applies to packets too, up to tcpdump's 262144 (also what 0 means) */
+static uint32_t pkt_snaplen(const struct opts *o)
+{
+	return o->tls_snap && o->tls_snap < REC_PCAP_SNAP_MAX ? o->tls_snap : REC_PCAP_SNAP_MAX;
+}
+
+/* -i: open the device and check the filter before anything is traced. */
+static int open_pcap(struct run *r)
+{
+	struct rec_pcap_cfg c = { r->o->iface, r->o->pfilter, pkt_snaplen(r->o) };
+	char err[1024];
+
+	if (!r->o->iface)
+		return 0;
+	if (rec_pcap_open(&c, &r->pcap, err, sizeof(err)))
+		return fail("%s", err);
+	return 0;
+}
+
 static void build_meta(struct run *r, int argc)
 {
 	struct opts *o = r->o;
@@ -521,6 +555,13 @@ static void build_meta(struct run *r, int argc)
 	*m++ = "recorder_pid"; *m++ = r->pid_s;
 	*m++ = "argv_max"; *m++ = "16384";
 	*m++ = "path_max"; *m++ = "4096";
+	if (r->pcap) {
+		snprintf(r->psnap_s, sizeof(r->psnap_s), "%u", pkt_snaplen(o));
+		*m++ = "packet_interface"; *m++ = rec_pcap_desc(r->pcap);
+		*m++ = "packet_filter"; *m++ = rec_pcap_filter(r->pcap);
+		*m++ = "packet_snaplen"; *m++ = r->psnap_s;
+	}
+	r->nmeta = (size_t)(m - r->meta) / 2;
 }
 
 static int start_writer(struct run *r)
@@ -537,7 +578,8 @@ static int start_writer(struct run *r)
 	c.rotate_ns = o->rotate_ns;
 	c.max_files = o->max_files;
 	c.meta = r->meta;
-	c.nmeta = 11;
+	c.nmeta = r->nmeta;
+	c.pcap = r->pcap;
 	c.snap_all = o->all || o->cgroup;
 	/* /proc/PID/cgroup names the cgroup relative to the cgroup2 mount */
 	c.snap_cgroup = NULL;
@@ -556,6 +598,8 @@ static int start_writer(struct run *r)
 	sigaddset(&block, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	rc = rec_writer_start(&c, &r->writer, err, sizeof(err));
+	if (!rc && r->pcap && (rc = rec_pcap_start(r->pcap, &r->q)))
+		snprintf(err, sizeof(err), "cannot start packet capture: %s", strerror(-rc));
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		return fail("%s", err);
@@ -611,6 +655,9 @@ static void summary(struct run *r, const struct rec_summary *s)
 		(unsigned long long)s->truncs);
 	if (s->write_errors)
 		fprintf(stderr, ", %llu write errors", (unsigned long long)s->write_errors);
+	if (r->pcap)
+		fprintf(stderr, ", %llu packets, %llu packets dropped",
+			(unsigned long long)s->packets, (unsigned long long)s->pkt_drops);
 	if (r->tls)
 		fprintf(stderr, ", %u TLS functions hooked", rec_tls_attached(r->tls));
 	if (r->o->verbose && r->tlsw)
@@ -637,6 +684,8 @@ static int finish(struct run *r, int rc)
 	}
 	if (r->bpf)
 		rec_guard_continue_all(rec_bpf_stopped_fd(r->bpf));
+	/* the packet thread hands over its last chunk while the writer runs */
+	rec_pcap_stop(r->pcap);
 	if (r->q_ok)
 		rec_queue_close(&r->q);
 	if (r->writer) {
@@ -649,6 +698,7 @@ static int finish(struct run *r, int rc)
 		rec_child_abort(&r->child);
 	rec_tlsw_free(r->tlsw);
 	rec_tls_free(r->tls);
+	rec_pcap_free(r->pcap);
 	rec_ring_free(r->ring);
 	signal_bpf = NULL;
 	rec_bpf_close(r->bpf);
@@ -666,7 +716,7 @@ static int setup(struct run *r, int argc)
 {
 	int rc;
 
-	if (resolve_targets(r) || load_bpf(r))
+	if (open_pcap(r) || resolve_targets(r) || load_bpf(r))
 		return 1;
 	signal_bpf = r->bpf;
 	/* before anything can be stopped: the guardian must hold the map */

@@ -60,6 +60,7 @@ struct rec_chunk *rec_queue_chunk(struct rec_queue *q)
 	if (c) {
 		c->next = NULL;
 		c->len = 0;
+		c->kind = REC_CHUNK_RECORDS;
 	}
 	return c;
 }
@@ -73,6 +74,22 @@ int rec_chunk_put(struct rec_chunk *c, const void *rec, uint32_t len)
 		return -ENOSPC;
 	memcpy(c->data + c->len, &len, sizeof(len));
 	memcpy(c->data + c->len + sizeof(len), rec, len);
+	c->len += step;
+	return 0;
+}
+
+int rec_chunk_put2(struct rec_chunk *c, const void *a, uint32_t alen, const void *b,
+		   uint32_t blen)
+{
+	uint32_t len = alen + blen;
+	size_t step = (sizeof(len) + (size_t)len + 7) & ~(size_t)7;
+
+	if (c->len + step > sizeof(c->data))
+		return -ENOSPC;
+	memcpy(c->data + c->len, &len, sizeof(len));
+	memcpy(c->data + c->len + sizeof(len), a, alen);
+	if (blen)
+		memcpy(c->data + c->len + sizeof(len) + alen, b, blen);
 	c->len += step;
 	return 0;
 }
@@ -105,6 +122,35 @@ void rec_queue_push(struct rec_queue *q, struct rec_chunk *c)
 		q->peak_bytes = q->bytes;
 	pthread_cond_signal(&q->more);
 	pthread_mutex_unlock(&q->mu);
+}
+
+static void enqueue(struct rec_queue *q, struct rec_chunk *c)
+{
+	c->next = NULL;
+	if (q->tail)
+		q->tail->next = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->bytes += sizeof(*c);
+	if (q->bytes > q->peak_bytes)
+		q->peak_bytes = q->bytes;
+	pthread_cond_signal(&q->more);
+}
+
+int rec_queue_trypush(struct rec_queue *q, struct rec_chunk *c)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&q->mu);
+	if (q->closed)
+		rc = -EPIPE;
+	else if (q->bytes >= q->max_bytes)
+		rc = -EAGAIN;
+	else
+		enqueue(q, c);
+	pthread_mutex_unlock(&q->mu);
+	return rc;
 }
 
 struct rec_chunk *rec_queue_pop(struct rec_queue *q, int ms)

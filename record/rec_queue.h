@@ -29,9 +29,14 @@
 
 #define REC_CHUNK_SIZE (1u << 20)
 
+/* what a chunk holds */
+#define REC_CHUNK_RECORDS 0 /* records from the ring buffer (and TLS discovery) */
+#define REC_CHUNK_PACKETS 1 /* packets from rec_pcap: struct rec_pkt + bytes each */
+
 struct rec_chunk {
 	struct rec_chunk *next;
 	size_t len;
+	int kind;             /* REC_CHUNK_*; rec_queue_chunk() sets RECORDS */
 	uint8_t data[REC_CHUNK_SIZE];
 };
 
@@ -54,11 +59,22 @@ struct rec_chunk *rec_queue_chunk(struct rec_queue *q);
 /* Append a record; -ENOSPC when it does not fit (push and take another). */
 int rec_chunk_put(struct rec_chunk *c, const void *rec, uint32_t len);
 
+/* Append one entry made of two parts (a header and bytes); -ENOSPC. */
+int rec_chunk_put2(struct rec_chunk *c, const void *a, uint32_t alen, const void *b,
+		   uint32_t blen);
+
 /* Iterate over a chunk's records; *pos starts at 0. */
 const void *rec_chunk_next(const struct rec_chunk *c, size_t *pos, uint32_t *len);
 
 /* Queue @c (ownership passes); waits while the queue is full and open. */
 void rec_queue_push(struct rec_queue *q, struct rec_chunk *c);
+
+/*
+ * Queue @c without waiting: -EAGAIN when the queue is full (the caller
+ * keeps @c and counts what it cannot keep as dropped), -EPIPE when closed.
+ * For producers that must never stall (packet capture).
+ */
+int rec_queue_trypush(struct rec_queue *q, struct rec_chunk *c);
 
 /* Oldest chunk, waiting up to @ms; NULL on timeout or when closed and empty. */
 struct rec_chunk *rec_queue_pop(struct rec_queue *q, int ms);

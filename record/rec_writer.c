@@ -16,6 +16,7 @@
 #include "format/cap_writer.h"
 #include "bpf/probe.h"
 #include "rec_bpf.h"
+#include "rec_pcap.h"
 #include "rec_queue.h"
 #include "rec_snap.h"
 
@@ -34,6 +35,8 @@ struct rec_writer {
 	struct cap_buf targets;    /* every CAP_REC_TARGET seen: u32 len + record */
 	struct rec_summary sum;
 	uint64_t file_records;
+	struct rec_pcap_counts pbase; /* packet counters when the file was opened */
+	uint64_t file_pkt_drops;
 	atomic_int done;
 	int err;
 	char errmsg[512];
@@ -174,7 +177,24 @@ static int file_open(struct rec_writer *rw)
 	rw->file_records = 0;
 	if (rec_bpf_counters(rw->cfg.bpf, rw->base))
 		memset(rw->base, 0, sizeof(*rw->base) * ASR_P_NR * (size_t)rw->ncpu);
+	if (rw->cfg.pcap)
+		rec_pcap_counts(rw->cfg.pcap, &rw->pbase);
 	return 0;
+}
+
+/* Packet counters since the file was opened (-i); zero without. */
+static void pkt_stats(struct rec_writer *rw, struct cap_stats *s)
+{
+	struct rec_pcap_counts c;
+
+	if (!rw->cfg.pcap)
+		return;
+	rec_pcap_counts(rw->cfg.pcap, &c);
+	s->pkt_recv = c.recv - rw->pbase.recv;
+	s->pkt_drops = c.drops - rw->pbase.drops;
+	s->pkt_ifdrops = c.ifdrops - rw->pbase.ifdrops;
+	s->pkt_qdrops = c.qdrops - rw->pbase.qdrops;
+	s->pkt_truncs = c.truncs - rw->pbase.truncs;
 }
 
 /* Counters since the file was opened -> CAP_REC_STATS entries. */
@@ -206,7 +226,10 @@ static void stats_update(struct rec_writer *rw, uint64_t *drops, uint64_t *trunc
 	s.records = t.records;
 	s.bytes = t.raw_bytes;
 	s.write_errors = rw->sum.write_errors;
+	pkt_stats(rw, &s);
+	s.packets = t.packets;
 	cap_writer_set_stats(rw->w, &s, ent, n);
+	rw->file_pkt_drops = s.pkt_drops + s.pkt_ifdrops + s.pkt_qdrops;
 	*drops = s.drops;
 	*truncs = s.truncs;
 }
@@ -229,6 +252,8 @@ static int file_close(struct rec_writer *rw)
 	rw->sum.raw_bytes += t.raw_bytes;
 	rw->sum.drops += drops;
 	rw->sum.truncs += truncs;
+	rw->sum.packets += t.packets;
+	rw->sum.pkt_drops += rw->file_pkt_drops;
 	rc = cap_writer_close(rw->w, &e);
 	rw->w = NULL;
 	if (!rc && !stat(rw->sum.last_path, &st))
@@ -291,6 +316,25 @@ static int write_record(struct rec_writer *rw, const void *rec, uint32_t len)
 	return 0;
 }
 
+static int write_packet(struct rec_writer *rw, const uint8_t *e, uint32_t len)
+{
+	struct rec_pkt k;
+	int rc;
+
+	if (len < sizeof(k))
+		return 0;
+	memcpy(&k, e, sizeof(k));
+	if (k.caplen > len - sizeof(k))
+		return 0;
+	rc = cap_writer_add_packet(rw->w, k.ts_real_ns, e + sizeof(k), k.caplen, k.origlen,
+				   k.epb_flags);
+	if (rc == -EINVAL || rc == -E2BIG) {
+		rw->sum.write_errors++;
+		return 0;
+	}
+	return rc ? werr(rw, rc, "cannot write the capture") : 0;
+}
+
 static int write_chunk(struct rec_writer *rw, struct rec_chunk *c)
 {
 	size_t pos = 0;
@@ -304,7 +348,10 @@ static int write_chunk(struct rec_writer *rw, struct rec_chunk *c)
 			if (rc)
 				return rc;
 		}
-		rc = write_record(rw, rec, len);
+		if (c->kind == REC_CHUNK_PACKETS)
+			rc = write_packet(rw, rec, len);
+		else
+			rc = write_record(rw, rec, len);
 		if (rc)
 			return rc;
 	}

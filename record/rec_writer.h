@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 struct rec_bpf;
+struct rec_pcap;
 struct rec_queue;
 struct rec_writer;
 
@@ -34,6 +35,7 @@ struct rec_writer_cfg {
 	const char *snap_cgroup;   /* only this cgroup path (as in /proc/PID/cgroup) */
 	struct rec_bpf *bpf;
 	struct rec_queue *q;
+	struct rec_pcap *pcap;     /* -i: packet counters for STATS/ISB; or NULL */
 };
 
 struct rec_summary {
@@ -45,6 +47,8 @@ struct rec_summary {
 	uint64_t write_errors;
 	unsigned files;
 	char last_path[4096];
+	uint64_t packets;          /* packets written, all files (-i) */
+	uint64_t pkt_drops;        /* packets lost: kernel, interface, full queue */
 };
 
 int rec_writer_start(const struct rec_writer_cfg *cfg, struct rec_writer **out, char *err,

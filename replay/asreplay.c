@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyze/bundle.h"
 #include "tui_app.h"
 #include "tui_build.h"
 #include "tui_crt.h"
@@ -95,11 +96,28 @@ static void parse(struct opts *o, int argc, char **argv)
 	o->nfiles = argc - optind;
 	if (!o->nfiles)
 		die_usage("%s", "no file given");
+	{ /* an incident bundle: its capture members, cached in BUNDLE.db (bundle.h) */
+		char msg[1024];
+
+		if (bundle_replay_inputs(&o->files, &o->nfiles, &o->db, msg, sizeof(msg)))
+			fprintf(stderr, "asreplay: %s\n", msg), exit(1);
+	}
 }
 
 struct progress {
 	int tty, quiet, last_pct;
 	char last_what[128];
+};
+
+/* A first open: the timeline from memory while the cache is written. */
+struct cache {
+	struct tui_build_bg *bg;
+	struct tui_app *a;         /* NULL until the terminal runs */
+	struct tui_screen *scr;
+	struct progress *p;
+	char db[PATH_MAX];
+	int64_t t0;
+	int over;                  /* attached, or failed for good */
 };
 
 static void progress(void *ctx, const char *what, int pct)
@@ -135,8 +153,92 @@ static int is_sqlite(const char *path)
 	return n == 16 && !memcmp(magic, "SQLite format 3", 16);
 }
 
-/* Open a .db as is, or analyze captures into their cache first. */
-static int open_model(const struct opts *o, struct progress *p, struct tui_model **m)
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* The writer is done: switch the model to the cache and free the memory
+ * copy, or keep the memory one and say why there is no cache. */
+static void cache_attach(struct cache *c, struct tui_model *m)
+{
+	char msg[512];
+	int rc = tui_build_wait(c->bg, msg, sizeof(msg));
+
+	if (!rc)
+		rc = tui_model_attach(m, c->db, msg, sizeof(msg));
+	c->over = 1;
+	if (!rc)
+		tui_build_drop(c->bg);
+	if (c->a) {
+		c->a->note[0] = 0;
+		if (rc)
+			tui_app_message(c->a, 1, "no cache: %s", msg);
+	} else if (rc) {
+		fprintf(stderr, "asreplay: no cache: %s\n", msg);
+	}
+}
+
+static void cache_note(struct cache *c)
+{
+	if (c->a)
+		snprintf(c->a->note, sizeof(c->a->note), "writing the cache %llds",
+			 (long long)((now_ns() - c->t0) / 1000000000));
+}
+
+/* tui_model's wait: what needs the cache's tables waits for it here. */
+static void cache_wait(void *ctx, struct tui_model *m)
+{
+	struct cache *c = ctx;
+	struct timespec ts = { 0, 100000000 };
+	struct tui_line *l;
+
+	while (!c->over && !tui_build_done(c->bg)) {
+		cache_note(c);
+		if (c->scr && c->scr->nrows) {
+			l = &c->scr->rows[c->scr->nrows - 1];
+			tui_line_reset(l);
+			tui_line_addf(l, TA_KEY, "waiting for the cache (%s)...", c->a->note);
+			tui_panel_draw(c->scr);
+		} else {
+			progress(c->p, "writing the cache", -1);
+		}
+		nanosleep(&ts, NULL);
+	}
+	if (!c->over)
+		cache_attach(c, m);
+}
+
+static int open_building(const char *const *files, size_t n, const char *db,
+			 const struct opts *o, struct progress *p, struct tui_model **m,
+			 struct cache *c)
+{
+	char msg[512];
+	int rc = tui_build_start(files, n, db, &o->build, progress, p, &c->bg, msg, sizeof(msg));
+
+	if (p->tty && !p->quiet)
+		fputs("\r\033[K", stderr);
+	if (rc) {
+		fprintf(stderr, "asreplay: %s\n", msg);
+		return -1;
+	}
+	snprintf(c->db, sizeof(c->db), "%s", db);
+	c->p = p;
+	c->t0 = now_ns();
+	if (tui_model_open_mem(tui_build_events(c->bg), db, cache_wait, c, m)) {
+		fprintf(stderr, "asreplay: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Open a .db as is, or analyze captures into their cache first (for the
+ * terminal, the cache is written while the timeline is shown: @c). */
+static int open_model(const struct opts *o, struct progress *p, struct tui_model **m,
+		      struct cache *c)
 {
 	const char *const *files = (const char *const *)o->files;
 	char db[PATH_MAX], msg[512];
@@ -150,6 +252,8 @@ static int open_model(const struct opts *o, struct progress *p, struct tui_model
 			snprintf(db, sizeof(db), "%s", o->db);
 		else if (tui_build_path(files, n, db, sizeof(db)))
 			return fprintf(stderr, "asreplay: '%s': path too long\n", files[0]), -1;
+		if (!o->print && (o->rebuild || !tui_build_fresh(db, files, n)))
+			return open_building(files, n, db, o, p, m, c);
 		if (o->rebuild || !tui_build_fresh(db, files, n)) {
 			rc = tui_build_run(files, n, db, &o->build, progress, p, msg, sizeof(msg));
 			if (rc) {
@@ -217,14 +321,6 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void new_screen(struct tui_app *a, struct tui_screen *s)
 {
 	int rows, cols;
@@ -236,11 +332,30 @@ static void new_screen(struct tui_app *a, struct tui_screen *s)
 	tui_screen_init(s, a->rows, a->cols);
 }
 
-static int run_tui(struct tui_model *m, const struct opts *o, int utf8)
+/* While the cache is written: its note ticks, and the switch redraws. */
+static int cache_poll(struct cache *c, struct tui_model *m)
+{
+	char old[sizeof(c->a->note)];
+
+	if (!c->bg || c->over)
+		return 0;
+	if (tui_build_done(c->bg)) {
+		cache_attach(c, m);
+		/* the same rows (ids, texts), now read from the cache; not
+		 * in cache_wait, which may run while a view holds a row */
+		tui_tl_reload(c->a);
+		return 1;
+	}
+	snprintf(old, sizeof(old), "%s", c->a->note);
+	cache_note(c);
+	return strcmp(old, c->a->note) != 0;
+}
+
+static int run_tui(struct tui_model *m, const struct opts *o, int utf8, struct cache *c)
 {
 	struct tui_screen scr = { 0 };
 	struct tui_app a;
-	int rows, cols, key, fl = TR_REDRAW;
+	int rows, cols, key, fl = TR_REDRAW, switched;
 
 	if (tui_crt_init())
 		return fprintf(stderr, "asreplay: cannot initialize the terminal\n"), -1;
@@ -248,6 +363,9 @@ static int run_tui(struct tui_model *m, const struct opts *o, int utf8)
 	tui_app_init(&a, m, rows, cols, utf8);
 	if (o->filter)
 		snprintf(a.filter_text, sizeof(a.filter_text), "%s", o->filter);
+	c->a = &a;
+	c->scr = &scr;
+	cache_poll(c, m);
 	new_screen(&a, &scr);
 	while (!stop_signal && !a.quit) {
 		if (fl & TR_REDRAW) {
@@ -255,20 +373,23 @@ static int run_tui(struct tui_model *m, const struct opts *o, int utf8)
 			tui_panel_draw(&scr);
 		}
 		key = tui_crt_key(a.playing ? 40 : 250);
+		switched = cache_poll(c, m) ? TR_REDRAW : TR_NONE;
 		if (key < 0) {
-			fl = tui_app_tick(&a, now_ns()) ? TR_REDRAW : TR_NONE;
+			fl = tui_app_tick(&a, now_ns()) ? TR_REDRAW : switched;
 			continue;
 		}
 		if (key == TUI_K_RESIZE)
 			new_screen(&a, &scr);
 		if (key == TUI_CTRL('l'))
 			tui_crt_repaint();
-		fl = tui_keys_handle(&a, key) |
+		fl = tui_keys_handle(&a, key) | switched |
 		     (key == TUI_K_RESIZE || key == TUI_CTRL('l') ? TR_REDRAW : 0);
 		if (a.playing)
 			tui_app_tick(&a, now_ns());
 	}
 	tui_crt_done();
+	c->a = NULL;
+	c->scr = NULL;
 	tui_screen_release(&scr);
 	tui_app_release(&a);
 	return 0;
@@ -278,6 +399,7 @@ int main(int argc, char **argv)
 {
 	struct progress p = { .tty = isatty(2), .last_pct = -9 };
 	struct tui_model *m = NULL;
+	struct cache c = { 0 };
 	struct opts o;
 	int utf8, rc;
 
@@ -291,11 +413,20 @@ int main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (open_model(&o, &p, &m) || apply_filter(m, o.filter)) {
+	if (open_model(&o, &p, &m, &c) || apply_filter(m, o.filter)) {
 		tui_model_close(m);
+		tui_build_abandon(c.bg);
 		return 1;
 	}
-	rc = o.print ? print_timeline(m, utf8) : run_tui(m, &o, utf8);
+	rc = o.print ? print_timeline(m, utf8) : run_tui(m, &o, utf8, &c);
 	tui_model_close(m);
+	if (c.bg && stop_signal) {
+		/* no waiting on a signal: no half-written cache either */
+		tui_build_abandon(c.bg);
+		return 1;
+	}
+	if (c.bg && !tui_build_done(c.bg) && !o.quiet)
+		fprintf(stderr, "asreplay: finishing the cache '%s'\n", c.db);
+	tui_build_free(c.bg);
 	return rc ? 1 : 0;
 }

@@ -181,6 +181,8 @@ static void title(struct tui_app *a, struct tui_line *l)
 	if (a->playing)
 		tui_line_addf(l, TA_TITLE, "  %s %s", a->utf8 ? "\u25b6" : ">",
 			      tui_app_speed_name(a->speed));
+	if (a->note[0])
+		tui_line_addf(l, TA_TITLE, "  [%s]", a->note);
 	tui_line_pad(l, TA_TITLE, (size_t)a->cols);
 }
 

@@ -90,6 +90,7 @@ struct tui_app {
 	int64_t play_ts;       /* recorded time being shown */
 	int64_t last_tick;     /* wall ns of the previous tick */
 	int quit;
+	char note[96];         /* shown in the title bar (the cache being written) */
 };
 
 struct tui_screen {

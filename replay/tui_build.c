@@ -138,7 +138,7 @@ static unsigned long long rchar(void)
 static int build_model(struct job *j, tui_progress_fn progress, void *ctx)
 {
 	unsigned long long total = 0, base = rchar(), now;
-	struct timespec ts = { 0, 100000000 };
+	struct timespec ts;
 	struct stat st;
 	pthread_t t;
 	size_t i;
@@ -152,14 +152,22 @@ static int build_model(struct job *j, tui_progress_fn progress, void *ctx)
 		job_run(j);
 		return j->rc;
 	}
-	while (!__atomic_load_n(&j->done, __ATOMIC_ACQUIRE)) {
+	for (;;) {
 		now = rchar() - base;
 		if (progress)
 			progress(ctx, "reading the capture",
 				 total ? (int)(now >= total ? 99 : now * 100 / total) : -1);
-		nanosleep(&ts, NULL);
+		/* returns as soon as the reader is done: no sleep on the way
+		 * to a first screen */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (!pthread_timedjoin_np(t, NULL, &ts))
+			break;
 	}
-	pthread_join(t, NULL);
 	return j->rc;
 }
 
@@ -196,6 +204,7 @@ static int write_stamp(const char *db, const char *const *paths, size_t n)
 /* The timeline table, built from the model into a scratch file. */
 struct ev_job {
 	const struct model *m;
+	struct tui_events *pre; /* prepared by the caller (kept), or NULL */
 	char aux[PATH_MAX + 16];
 	int redact, rc, started;
 	pthread_t t;
@@ -205,12 +214,13 @@ struct ev_job {
 static void *ev_run(void *arg)
 {
 	struct ev_job *j = arg;
-	struct tui_events *e = NULL;
-	int rc = tui_events_prepare(j->m, j->redact, &e);
+	struct tui_events *e = j->pre;
+	int rc = e ? 0 : tui_events_prepare(j->m, j->redact, &e);
 
 	if (!rc)
 		rc = tui_events_write(e, j->aux, NULL, NULL, j->msg, sizeof(j->msg));
-	tui_events_free(e);
+	if (e != j->pre)
+		tui_events_free(e);
 	j->rc = rc;
 	return NULL;
 }
@@ -218,6 +228,7 @@ static void *ev_run(void *arg)
 struct wctx {
 	struct ev_job ej;
 	struct model_bg_free b;
+	int keep;   /* the model is the caller's: never freed here */
 };
 
 /* db_write is done with the model: once the timeline thread is too, the
@@ -229,7 +240,8 @@ static void rows_done(void *arg)
 	if (c->ej.started)
 		pthread_join(c->ej.t, NULL);
 	c->ej.started = 0;
-	model_free_start(&c->b);
+	if (!c->keep)
+		model_free_start(&c->b);
 }
 
 /*
@@ -239,11 +251,12 @@ static void rows_done(void *arg)
  * model is freed in one while SQLite builds the indexes.  When the
  * timeline thread fails, tui_model_open builds the table with SQL.
  */
-static int write_db(struct model *m, const char *tmp, const struct tui_build_opts *o,
-		    tui_progress_fn progress, void *ctx, char *msg, size_t msg_size)
+static int write_db(struct model *m, struct tui_events *pre, const char *tmp,
+		    const struct tui_build_opts *o, tui_progress_fn progress, void *ctx, char *msg,
+		    size_t msg_size)
 {
-	struct wctx c = { .ej = { .m = m, .redact = !(o && o->no_redact), .rc = -1 },
-			  .b = { .m = m } };
+	struct wctx c = { .ej = { .m = m, .pre = pre, .redact = !(o && o->no_redact), .rc = -1 },
+			  .b = { .m = m }, .keep = pre != NULL };
 	struct db_opts dopts = { .redact = c.ej.redact, .causal = 1, .rows_done = rows_done,
 				 .rows_ctx = &c };
 	struct db_counts cnt;
@@ -259,7 +272,7 @@ static int write_db(struct model *m, const char *tmp, const struct tui_build_opt
 		pthread_join(c.ej.t, NULL);
 	if (c.b.started)
 		pthread_join(c.b.t, NULL);
-	else
+	else if (!c.keep)
 		model_free(m);
 	if (!rc && !c.ej.rc) {
 		if (progress)
@@ -267,6 +280,23 @@ static int write_db(struct model *m, const char *tmp, const struct tui_build_opt
 		rc = tui_events_merge(tmp, c.ej.aux, msg, msg_size);
 	}
 	unlink(c.ej.aux);
+	return rc;
+}
+
+/* Stamp the written database, rename it into place; on failure no file stays. */
+static int finish(const char *const *paths, size_t n, const char *db, const char *tmp, int rc,
+		  char *msg, size_t msg_size)
+{
+	if (!rc && write_stamp(tmp, paths, n)) {
+		snprintf(msg, msg_size, "'%s': cannot record its sources", tmp);
+		rc = -EIO;
+	}
+	if (!rc && rename(tmp, db)) {
+		rc = -errno;
+		snprintf(msg, msg_size, "'%s': %s", db, strerror(errno));
+	}
+	if (rc)
+		unlink(tmp);
 	return rc;
 }
 
@@ -289,16 +319,139 @@ int tui_build_run(const char *const *paths, size_t n, const char *db,
 	for (i = 0; i < j.m->nwarnings && progress; i++)
 		progress(ctx, j.m->warnings[i], -2);
 	snprintf(tmp, sizeof(tmp), "%s.part", db);
-	rc = write_db(j.m, tmp, o, progress, ctx, msg, msg_size);
-	if (!rc && write_stamp(tmp, paths, n)) {
-		snprintf(msg, msg_size, "'%s': cannot record its sources", tmp);
-		rc = -EIO;
+	rc = write_db(j.m, NULL, tmp, o, progress, ctx, msg, msg_size);
+	return finish(paths, n, db, tmp, rc, msg, msg_size);
+}
+
+/* ---- a first open that does not wait for SQLite ---- */
+
+struct tui_build_bg {
+	struct job j;
+	struct tui_events *e;
+	struct tui_build_opts o;
+	char db[PATH_MAX], tmp[PATH_MAX + 8];
+	const char *hold;
+	pthread_t t;
+	int started, dropped, rc;
+	volatile int done;
+	struct model_bg_free fr;
+	char msg[512];
+};
+
+static void *bg_run(void *arg)
+{
+	struct tui_build_bg *b = arg;
+	struct timespec ts = { 0, 50000000 };
+
+	/* tests hold the writer back to look at the screen meanwhile */
+	while (b->hold && access(b->hold, F_OK))
+		nanosleep(&ts, NULL);
+	b->rc = write_db(b->j.m, b->e, b->tmp, &b->o, NULL, NULL, b->msg, sizeof(b->msg));
+	b->rc = finish(b->j.paths, b->j.n, b->db, b->tmp, b->rc, b->msg, sizeof(b->msg));
+	__atomic_store_n(&b->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int tui_build_start(const char *const *paths, size_t n, const char *db,
+		    const struct tui_build_opts *o, tui_progress_fn progress, void *ctx,
+		    struct tui_build_bg **out, char *msg, size_t msg_size)
+{
+	struct tui_build_bg *b = calloc(1, sizeof(*b));
+	char pbuf[PATH_MAX + 64];
+	size_t i;
+
+	*out = NULL;
+	if (!b)
+		return snprintf(msg, msg_size, "out of memory"), -ENOMEM;
+	b->j.paths = paths;
+	b->j.n = n;
+	model_opts_init(&b->j.mo);
+	b->j.mo.keep_tls = 1;
+	b->j.mo.pricing = o && o->pricing ? o->pricing : an_pricing_default(pbuf, sizeof(pbuf));
+	if (build_model(&b->j, progress, ctx)) {
+		int rc = b->j.rc < 0 ? b->j.rc : -EIO;
+
+		cap_strerror(&b->j.err, msg, msg_size);
+		free(b);
+		return rc;
 	}
-	if (!rc && rename(tmp, db)) {
-		rc = -errno;
-		snprintf(msg, msg_size, "'%s': %s", db, strerror(errno));
+	for (i = 0; i < b->j.m->nwarnings && progress; i++)
+		progress(ctx, b->j.m->warnings[i], -2);
+	if (tui_events_prepare(b->j.m, !(o && o->no_redact), &b->e)) {
+		model_free(b->j.m);
+		free(b);
+		return snprintf(msg, msg_size, "out of memory"), -ENOMEM;
 	}
-	if (rc)
-		unlink(tmp);
-	return rc;
+	if (o)
+		b->o = *o;
+	b->o.pricing = NULL; /* only the analysis, done, read it */
+	snprintf(b->db, sizeof(b->db), "%s", db);
+	snprintf(b->tmp, sizeof(b->tmp), "%s.part", db);
+	b->hold = getenv("ASREPLAY_TEST_HOLD");
+	sqlite3_initialize(); /* once, before threads open databases */
+	b->started = !pthread_create(&b->t, NULL, bg_run, b);
+	if (!b->started)
+		bg_run(b);
+	*out = b;
+	return 0;
+}
+
+const struct tui_events *tui_build_events(const struct tui_build_bg *b)
+{
+	return b->e;
+}
+
+int tui_build_done(const struct tui_build_bg *b)
+{
+	return __atomic_load_n(&b->done, __ATOMIC_ACQUIRE);
+}
+
+int tui_build_wait(struct tui_build_bg *b, char *msg, size_t msg_size)
+{
+	if (b->started)
+		pthread_join(b->t, NULL);
+	b->started = 0;
+	if (b->rc)
+		snprintf(msg, msg_size, "%s", b->msg);
+	return b->rc;
+}
+
+void tui_build_drop(struct tui_build_bg *b)
+{
+	if (b->dropped)
+		return;
+	if (b->started)
+		pthread_join(b->t, NULL);
+	b->started = 0;
+	tui_events_free(b->e);
+	b->e = NULL;
+	b->dropped = 1;
+	b->fr.m = b->j.m;
+	model_free_start(&b->fr);
+	if (!b->fr.started)
+		model_free(b->j.m);
+}
+
+void tui_build_abandon(struct tui_build_bg *b)
+{
+	char aux[PATH_MAX + 16];
+
+	if (!b || tui_build_done(b))
+		return;
+	/* db_write's own scratch file is NAME.part beside its target */
+	snprintf(aux, sizeof(aux), "%s-rp", b->tmp);
+	unlink(aux);
+	snprintf(aux, sizeof(aux), "%s.part", b->tmp);
+	unlink(aux);
+	unlink(b->tmp);
+}
+
+void tui_build_free(struct tui_build_bg *b)
+{
+	if (!b)
+		return;
+	tui_build_drop(b);
+	if (b->fr.started)
+		pthread_join(b->fr.t, NULL);
+	free(b);
 }

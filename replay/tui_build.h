@@ -42,4 +42,28 @@ int tui_build_run(const char *const *paths, size_t n, const char *db,
 		  const struct tui_build_opts *o, tui_progress_fn progress, void *ctx, char *msg,
 		  size_t msg_size);
 
+/*
+ * A first open that does not wait for SQLite: read the captures (with
+ * @progress as above), prepare the timeline in memory (tui_build_events,
+ * for tui_model_open_mem), and write @db in a background thread.
+ *   tui_build_start(paths, n, db, &o, fn, ctx, &b, msg, size);
+ *   ... tui_build_done(b) ... tui_build_wait(b, msg, size) -> rc of the write;
+ *   tui_model_attach(m, db, ...); tui_build_drop(b) (the model's memory);
+ *   tui_build_free(b) (waits for the writer first).
+ * tui_build_abandon removes the partly written files (on a signal, before
+ * exiting with the writer still running).  With $ASREPLAY_TEST_HOLD set the
+ * writer waits until that file exists (tests).  0 or -errno with @msg set.
+ */
+struct tui_build_bg;
+struct tui_events;
+int tui_build_start(const char *const *paths, size_t n, const char *db,
+		    const struct tui_build_opts *o, tui_progress_fn progress, void *ctx,
+		    struct tui_build_bg **out, char *msg, size_t msg_size);
+const struct tui_events *tui_build_events(const struct tui_build_bg *b);
+int tui_build_done(const struct tui_build_bg *b);
+int tui_build_wait(struct tui_build_bg *b, char *msg, size_t msg_size);
+void tui_build_drop(struct tui_build_bg *b);
+void tui_build_abandon(struct tui_build_bg *b);
+void tui_build_free(struct tui_build_bg *b); /* accepts NULL */
+
 #endif

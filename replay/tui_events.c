@@ -26,11 +26,11 @@
 #include "tui_filter.h"
 #include "tui_model_priv.h"
 
-/* One event: its sort key, where it is in the model, its text when
- * prepared ahead (kinds that need redaction). */
+/* One event: its sort key and where it is in the model.  Texts are built
+ * when a row is written or shown, not here: preparing is on the path to
+ * the first screen of a first open. */
 struct ev {
 	int64_t ts, ref;
-	uint64_t text;   /* 1 + offset in the arena; 0: built when written */
 	uint32_t kind;
 	uint32_t idx, sub;
 };
@@ -39,8 +39,6 @@ struct tui_events {
 	const struct model *m;
 	struct ev *ev;
 	size_t n, cap;
-	char *arena;     /* NUL-terminated texts */
-	size_t alen, acap;
 	int64_t *tool_pk_base; /* per call: tool_call_pk - 1 of its first tool call */
 	int redact;
 };
@@ -202,34 +200,8 @@ static struct ev *ev_add(struct tui_events *e, int64_t ts, uint32_t kind, int64_
 	return v;
 }
 
-/* Keep the text of @v (in @b) in the arena. */
-static int ev_keep(struct tui_events *e, struct ev *v, struct sb *b)
-{
-	size_t need = e->alen + b->n + 1;
-
-	if (b->bad)
-		return -ENOMEM;
-	if (need > e->acap) {
-		size_t nc = e->acap ? e->acap : 65536;
-		char *p;
-
-		while (nc < need)
-			nc *= 2;
-		p = realloc(e->arena, nc);
-		if (!p)
-			return -ENOMEM;
-		e->arena = p;
-		e->acap = nc;
-	}
-	memcpy(e->arena + e->alen, b->p ? b->p : "", b->n + 1);
-	v->text = e->alen + 1;
-	e->alen = need;
-	b->n = 0;
-	return 0;
-}
-
 /* LLM calls, their tool calls (placed when the response ended), execs. */
-static int add_calls(struct tui_events *e, struct sb *b)
+static int add_calls(struct tui_events *e)
 {
 	const struct model *m = e->m;
 	int64_t pk = 0;
@@ -245,43 +217,31 @@ static int add_calls(struct tui_events *e, struct sb *b)
 		v = ev_add(e, (int64_t)c->t_req, TK_LLM, (int64_t)i + 1, (uint32_t)i, 0);
 		if (!v)
 			return -ENOMEM;
-		llm_text_of(e, c, b);
-		if (ev_keep(e, v, b))
-			return -ENOMEM;
 		e->tool_pk_base[i] = pk;
 		for (k = 0; k < c->ncalls; k++) {
 			v = ev_add(e, (int64_t)(c->t_end ? c->t_end : c->t_req), TK_TOOL, ++pk,
 				   (uint32_t)i, (uint32_t)k);
 			if (!v)
 				return -ENOMEM;
-			tool_text_of(e, &c->calls[k], b);
-			if (ev_keep(e, v, b))
-				return -ENOMEM;
 		}
 	}
 	return 0;
 }
 
-/* Execs (text kept, argv is redacted) and exits of every process. */
-static int add_procs(struct tui_events *e, struct sb *b)
+/* Execs and exits of every process. */
+static int add_procs(struct tui_events *e)
 {
 	const struct tree *t = e->m->tree;
 	int64_t exec_id = 0;
-	struct ev *v;
 	size_t i, k;
 
 	for (i = 0; i < t->n; i++) {
 		const struct tree_proc *p = t->procs[i];
 
-		for (k = 0; k < p->nexecs; k++) {
-			v = ev_add(e, (int64_t)p->execs[k].ts, TK_EXEC, ++exec_id, (uint32_t)i,
-				   (uint32_t)k);
-			if (!v)
+		for (k = 0; k < p->nexecs; k++)
+			if (!ev_add(e, (int64_t)p->execs[k].ts, TK_EXEC, ++exec_id, (uint32_t)i,
+				    (uint32_t)k))
 				return -ENOMEM;
-			exec_text_of(e, &p->execs[k], b);
-			if (ev_keep(e, v, b))
-				return -ENOMEM;
-		}
 		if (p->exited && !ev_add(e, (int64_t)p->t_end, TK_EXIT, (int64_t)p->id,
 					 (uint32_t)i, 0))
 			return -ENOMEM;
@@ -336,10 +296,66 @@ static int ev_cmp(const void *a, const void *b)
 	return x->ref < y->ref ? -1 : x->ref > y->ref;
 }
 
+static int ev_less(const struct ev *x, const struct ev *y)
+{
+	return ev_cmp(x, y) < 0;
+}
+
+/* Merge the sorted runs @src[a..b) and @src[b..c) into @dst[a..c). */
+static void merge(const struct ev *src, struct ev *dst, size_t a, size_t b, size_t c)
+{
+	size_t i = a, j = b, k = a;
+
+	while (i < b && j < c)
+		dst[k++] = ev_less(&src[j], &src[i]) ? src[j++] : src[i++];
+	memcpy(dst + k, src + i, (b - i) * sizeof(*dst));
+	k += b - i;
+	memcpy(dst + k, src + j, (c - j) * sizeof(*dst));
+}
+
+/*
+ * Sort by (ts, kind, ref).  Each kind is added mostly in time order, so
+ * the array is a few long sorted runs: merging them pairwise costs
+ * n log(runs) where qsort costs n log(n), on the way to a first screen.
+ */
+static void ev_sort(struct ev *v, size_t n)
+{
+	struct ev *tmp = malloc(n * sizeof(*v)), *src = v, *dst = tmp, *sw;
+	size_t *run = malloc((n + 1) * sizeof(*run)), nr = 0, i, k;
+
+	if (!tmp || !run || n < 2) {
+		free(tmp);
+		free(run);
+		qsort(v, n, sizeof(*v), ev_cmp);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (!i || ev_less(&v[i], &v[i - 1]))
+			run[nr++] = i;
+	run[nr] = n;
+	while (nr > 1) {
+		for (i = k = 0; i < nr; i += 2, k++) {
+			if (i + 1 < nr)
+				merge(src, dst, run[i], run[i + 1], run[i + 2]);
+			else
+				memcpy(dst + run[i], src + run[i], (n - run[i]) * sizeof(*dst));
+			run[k] = run[i];
+		}
+		run[k] = n;
+		nr = k;
+		sw = src;
+		src = dst;
+		dst = sw;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
+	free(tmp);
+	free(run);
+}
+
 int tui_events_prepare(const struct model *m, int redact, struct tui_events **out)
 {
 	struct tui_events *e = calloc(1, sizeof(*e));
-	struct sb b = { 0 };
 	int rc;
 
 	*out = NULL;
@@ -349,17 +365,16 @@ int tui_events_prepare(const struct model *m, int redact, struct tui_events **ou
 	e->redact = redact;
 	rc = reserve(e);
 	if (!rc)
-		rc = add_calls(e, &b);
+		rc = add_calls(e);
 	if (!rc)
-		rc = add_procs(e, &b);
+		rc = add_procs(e);
 	if (!rc)
 		rc = add_io(e);
-	free(b.p);
 	if (rc) {
 		tui_events_free(e);
 		return rc;
 	}
-	qsort(e->ev, e->n, sizeof(*e->ev), ev_cmp);
+	ev_sort(e->ev, e->n);
 	*out = e;
 	return 0;
 }
@@ -369,7 +384,6 @@ void tui_events_free(struct tui_events *e)
 	if (!e)
 		return;
 	free(e->ev);
-	free(e->arena);
 	free(e->tool_pk_base);
 	free(e);
 }
@@ -470,7 +484,7 @@ static int drop_text(const struct model_drop *x, struct sb *b)
 
 /* proc_id, pid (INT64_MIN: NULL) and text (NULL: NULL) of @v. */
 static const char *row_of(const struct tui_events *e, const struct ev *v, int64_t *proc,
-			  int64_t *pid, struct sb *b)
+			  int64_t *pid, struct sb *b, const struct tree_proc **pp)
 {
 	const struct model *m = e->m;
 	const struct tree_proc *p = NULL;
@@ -483,11 +497,17 @@ static const char *row_of(const struct tui_events *e, const struct ev *v, int64_
 		c = m->calls[v->idx]->ex->conn;
 		p = c ? tree_get(m->tree, c->pid, c->start_ns) : NULL;
 		*pid = c ? (int64_t)c->pid : INT64_MIN;
+		if (v->kind == TK_LLM)
+			llm_text_of(e, m->calls[v->idx], b);
+		else
+			tool_text_of(e, &m->calls[v->idx]->calls[v->sub], b);
 	} else if (v->kind == TK_EXEC || v->kind == TK_EXIT) {
 		p = m->tree->procs[v->idx];
 		*pid = p->pid;
 		if (v->kind == TK_EXIT)
 			has = exit_text(p, b);
+		else
+			exec_text_of(e, &p->execs[v->sub], b);
 	} else if (v->kind == TK_FILE) {
 		p = m->files[v->idx].proc;
 		*pid = p->pid;
@@ -506,8 +526,8 @@ static const char *row_of(const struct tui_events *e, const struct ev *v, int64_
 	}
 	if (p)
 		*proc = (int64_t)p->id;
-	if (v->text)
-		return e->arena + v->text - 1;
+	if (pp)
+		*pp = p;
 	return has && !b->bad ? (b->p ? b->p : "") : NULL;
 }
 
@@ -530,7 +550,7 @@ static int fill(struct tui_events *e, sqlite3 *db)
 
 	for (i = 0; rc == SQLITE_OK && i < e->n; i++) {
 		const struct ev *v = &e->ev[i];
-		const char *text = row_of(e, v, &proc, &pid, &b);
+		const char *text = row_of(e, v, &proc, &pid, &b, NULL);
 
 		if (b.bad) {
 			rc = SQLITE_NOMEM;
@@ -640,4 +660,55 @@ int tui_events_merge(const char *db_path, const char *aux, char *msg, size_t msg
 	if (sqlite3_close(db) != SQLITE_OK && !rc)
 		rc = fail(NULL, SQLITE_ERROR, msg, msg_size);
 	return rc;
+}
+
+size_t tui_events_count(const struct tui_events *e)
+{
+	return e->n;
+}
+
+int64_t tui_events_ts(const struct tui_events *e, size_t i)
+{
+	return e->ev[i].ts;
+}
+
+int tui_events_kind(const struct tui_events *e, size_t i)
+{
+	return (int)e->ev[i].kind;
+}
+
+int tui_events_get(const struct tui_events *e, size_t i, struct tui_event *out)
+{
+	const struct ev *v = &e->ev[i];
+	const struct tree_proc *p = NULL;
+	struct sb b = { 0 };
+	int64_t proc, pid;
+	const char *text = row_of(e, v, &proc, &pid, &b, &p);
+	size_t n = text ? strlen(text) : 0;
+
+	out->id = (int64_t)i + 1;
+	out->ts = v->ts;
+	out->kind = (int)v->kind;
+	out->ref = v->ref;
+	out->proc_id = proc == INT64_MIN ? 0 : proc;
+	out->pid = pid == INT64_MIN ? -1 : (long)pid;
+	/* the SQL's text column is read as bytes cut to the buffer */
+	if (n > TUI_TEXT_MAX - 1)
+		n = TUI_TEXT_MAX - 1;
+	memcpy(out->text, text ? text : "", n);
+	out->text[n] = 0;
+	out->text_len = n;
+	tui_model_comm((const unsigned char *)(p ? p->exe : NULL), out->comm, sizeof(out->comm));
+	free(b.p);
+	return b.bad ? -ENOMEM : 0;
+}
+
+int64_t tui_events_mono_to_real(const struct tui_events *e)
+{
+	return e->m->mono_to_real;
+}
+
+const char *tui_events_hostname(const struct tui_events *e)
+{
+	return e->m->hostname ? e->m->hostname : "";
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "analyze/model.h"
+#include "tui_model.h"
 
 struct tui_events;
 
@@ -41,5 +42,18 @@ int tui_events_write(struct tui_events *e, const char *aux, void (*model_done)(v
 int tui_events_merge(const char *db, const char *aux, char *msg, size_t msg_size);
 
 void tui_events_free(struct tui_events *e); /* accepts NULL */
+
+/*
+ * The timeline straight from memory, before the cache is written (may run
+ * while tui_events_write runs in another thread: all of these only read).
+ * Row @i is rp_events id i + 1, with the same texts.
+ */
+size_t tui_events_count(const struct tui_events *e);
+int64_t tui_events_ts(const struct tui_events *e, size_t i);
+int tui_events_kind(const struct tui_events *e, size_t i);
+/* 0 or -ENOMEM (the text is then cut). */
+int tui_events_get(const struct tui_events *e, size_t i, struct tui_event *out);
+int64_t tui_events_mono_to_real(const struct tui_events *e);
+const char *tui_events_hostname(const struct tui_events *e);
 
 #endif

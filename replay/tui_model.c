@@ -176,6 +176,30 @@ static int open_db(struct tui_model *m, const char *path, char *msg, size_t msg_
 	return 0;
 }
 
+static void finalize_queries(struct tui_model *m);
+
+/* The database, its timeline index and the queries, keeping m->filt. */
+static int open_index(struct tui_model *m, const char *path, tui_progress_fn progress, void *ctx,
+		      char *msg, size_t msg_size)
+{
+	int rc = open_db(m, path, msg, msg_size);
+
+	if (!rc && !has_index(m))
+		rc = build_index(m, progress, ctx, msg, msg_size);
+	if (!rc) {
+		load_info(m);
+		rc = tui_model_set_filter(m, &m->filt);
+		if (rc)
+			sql_err(m, SQLITE_ERROR, msg, msg_size, "cannot query the timeline");
+	}
+	if (!rc && (sqlite3_prepare_v2(m->db, "SELECT " EV_COLS EV_FROM "WHERE e.id = ?", -1,
+				       &m->get, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(m->db, "SELECT id FROM rp_events WHERE kind = ? AND ref = ?",
+				       -1, &m->event_of, NULL) != SQLITE_OK))
+		rc = sql_err(m, SQLITE_ERROR, msg, msg_size, "cannot query the timeline");
+	return rc;
+}
+
 int tui_model_open(const char *path, tui_progress_fn progress, void *ctx, struct tui_model **out,
 		   char *msg, size_t msg_size)
 {
@@ -187,25 +211,36 @@ int tui_model_open(const char *path, tui_progress_fn progress, void *ctx, struct
 		return -ENOMEM;
 	snprintf(m->info.path, sizeof(m->info.path), "%s", path);
 	tui_filter_init(&m->filt);
-	rc = open_db(m, path, msg, msg_size);
-	if (!rc && !has_index(m))
-		rc = build_index(m, progress, ctx, msg, msg_size);
-	if (!rc) {
-		load_info(m);
-		rc = tui_model_set_filter(m, NULL);
-		if (rc)
-			sql_err(m, SQLITE_ERROR, msg, msg_size, "cannot query the timeline");
-	}
-	if (!rc && (sqlite3_prepare_v2(m->db, "SELECT " EV_COLS EV_FROM "WHERE e.id = ?", -1,
-				       &m->get, NULL) != SQLITE_OK ||
-		    sqlite3_prepare_v2(m->db, "SELECT id FROM rp_events WHERE kind = ? AND ref = ?",
-				       -1, &m->event_of, NULL) != SQLITE_OK))
-		rc = sql_err(m, SQLITE_ERROR, msg, msg_size, "cannot query the timeline");
+	rc = open_index(m, path, progress, ctx, msg, msg_size);
 	if (rc) {
 		tui_model_close(m);
 		return rc;
 	}
 	*out = m;
+	return 0;
+}
+
+int tui_model_attach(struct tui_model *m, const char *path, char *msg, size_t msg_size)
+{
+	struct tui_mem *mem = m->mem;
+	int rc;
+
+	if (!mem)
+		return 0;
+	m->mem = NULL; /* from here every query is SQL */
+	rc = open_index(m, path, NULL, NULL, msg, msg_size);
+	if (rc) {
+		finalize_queries(m);
+		sqlite3_finalize(m->get);
+		sqlite3_finalize(m->event_of);
+		sqlite3_close(m->db);
+		m->get = m->event_of = NULL;
+		m->db = NULL;
+		m->mem = mem;
+		return rc;
+	}
+	snprintf(m->info.path, sizeof(m->info.path), "%s", path);
+	mem->ops->free(mem);
 	return 0;
 }
 
@@ -227,6 +262,8 @@ void tui_model_close(struct tui_model *m)
 	sqlite3_finalize(m->get);
 	sqlite3_finalize(m->event_of);
 	sqlite3_close(m->db);
+	if (m->mem)
+		m->mem->ops->free(m->mem);
 	free(m);
 }
 
@@ -250,6 +287,11 @@ int tui_model_set_sources(struct tui_model *m, const char *const *paths, size_t 
 
 	if (!f)
 		return -ENOMEM;
+	if (tui_mem_need_db(m)) {
+		fclose(f);
+		free(all);
+		return -EAGAIN;
+	}
 	for (i = 0; i < n; i++)
 		fprintf(f, "%s%c", paths[i], '\n');
 	fclose(f);
@@ -380,6 +422,7 @@ int tui_model_set_filter(struct tui_model *m, const struct tui_filter *f)
 {
 	char *where = NULL, *sql;
 	size_t len = 0;
+	struct tui_filter old = m->filt;
 	FILE *o;
 	int i, rc = 0;
 
@@ -387,6 +430,13 @@ int tui_model_set_filter(struct tui_model *m, const struct tui_filter *f)
 		m->filt = *f;
 	else
 		tui_filter_init(&m->filt);
+	/* in memory: scanned, unless the filter needs the cache's tables */
+	if (m->mem && (m->mem->ops->filter_ok(&m->filt) || tui_mem_need_db(m))) {
+		if (m->mem->ops->filter_ok(&m->filt))
+			return 0;
+		m->filt = old;
+		return -EAGAIN;
+	}
 	o = open_memstream(&where, &len);
 	if (!o)
 		return -ENOMEM;
@@ -441,6 +491,8 @@ size_t tui_model_fetch(struct tui_model *m, int64_t id, int dir, struct tui_even
 	sqlite3_stmt *s = m->q[dir > 0 ? Q_FWD : Q_BACK];
 	size_t n = 0;
 
+	if (m->mem)
+		return m->mem->ops->fetch(m, id, dir, out, max);
 	sqlite3_reset(s);
 	bind_int_param(s, ":id", id);
 	bind_int_param(s, ":n", (int64_t)max);
@@ -465,6 +517,8 @@ int64_t tui_model_step(struct tui_model *m, int64_t id, int dir, int64_t n)
 	sqlite3_stmt *s = m->q[dir > 0 ? Q_STEP_FWD : Q_STEP_BACK];
 	int64_t last = 0;
 
+	if (m->mem)
+		return m->mem->ops->step(m, id, dir, n);
 	sqlite3_reset(s);
 	bind_int_param(s, ":id", id);
 	bind_int_param(s, ":n", n + 1);
@@ -480,6 +534,8 @@ int64_t tui_model_find(struct tui_model *m, int64_t id, int dir, const char *q)
 
 	if (!q || !*q)
 		return 0;
+	if (m->mem)
+		return m->mem->ops->find(m, id, dir, q);
 	sqlite3_reset(s);
 	bind_int_param(s, ":id", id);
 	bind_text_param(s, ":q", q, 1);
@@ -491,6 +547,8 @@ int64_t tui_model_at_ts(struct tui_model *m, int64_t ts)
 	sqlite3_stmt *s = m->q[Q_AT_TS];
 	int64_t id;
 
+	if (m->mem)
+		return m->mem->ops->at_ts(m, ts);
 	sqlite3_reset(s);
 	bind_int_param(s, ":ts", ts);
 	id = one_id(s);
@@ -499,6 +557,8 @@ int64_t tui_model_at_ts(struct tui_model *m, int64_t ts)
 
 int64_t tui_model_event_of(struct tui_model *m, int kind, int64_t ref)
 {
+	if (m->mem)
+		return m->mem->ops->event_of(m, kind, ref);
 	sqlite3_reset(m->event_of);
 	sqlite3_bind_int(m->event_of, 1, kind);
 	sqlite3_bind_int64(m->event_of, 2, ref);
@@ -509,6 +569,8 @@ int tui_model_get(struct tui_model *m, int64_t id, struct tui_event *ev)
 {
 	int rc = -ENOENT;
 
+	if (m->mem)
+		return m->mem->ops->get(m, id, ev);
 	sqlite3_reset(m->get);
 	sqlite3_bind_int64(m->get, 1, id);
 	if (sqlite3_step(m->get) == SQLITE_ROW) {
@@ -584,6 +646,8 @@ int64_t tui_model_exec_of(struct tui_model *m, int64_t proc_id)
 	int64_t exec_id = 0;
 	sqlite3_stmt *s;
 
+	if (tui_mem_need_db(m))
+		return 0;
 	if (sqlite3_prepare_v2(m->db, "SELECT exec_id FROM execs WHERE proc_id = ? ORDER BY "
 				      "ts_ns LIMIT 1", -1, &s, NULL) != SQLITE_OK)
 		return 0;

@@ -68,6 +68,22 @@ void tui_model_close(struct tui_model *m);   /* accepts NULL */
 
 const struct tui_info *tui_model_info(const struct tui_model *m);
 
+/*
+ * A first open while the cache is written (tui_build_start): the timeline
+ * comes from the analyzer's model in memory (@e, borrowed until
+ * tui_model_attach), the same ids and texts as the cache's.  Anything else
+ * (details, process tree, conversations, subtree and tool filters) first
+ * calls @wait, which should block until the cache at @path is written and
+ * tui_model_attach it.  0 or -ENOMEM.
+ */
+struct tui_events;
+typedef void (*tui_wait_fn)(void *ctx, struct tui_model *m);
+int tui_model_open_mem(const struct tui_events *e, const char *path, tui_wait_fn wait, void *ctx,
+		       struct tui_model **out);
+/* Switch an in-memory model to the finished cache at @path, keeping the
+ * filter; @e is no longer used after.  0 or -errno with @msg set. */
+int tui_model_attach(struct tui_model *m, const char *path, char *msg, size_t msg_size);
+
 /* Record the capture files the database came from (kept in rp_meta). */
 int tui_model_set_sources(struct tui_model *m, const char *const *paths, size_t n);
 

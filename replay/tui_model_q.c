@@ -58,6 +58,8 @@ int tui_model_fields(struct tui_model *m, const struct tui_event *ev, tui_field_
 
 	if (ev->kind <= 0 || ev->kind >= TK_COUNT)
 		return -EINVAL;
+	if (tui_mem_need_db(m))
+		return -EAGAIN;
 	t = &kind_tables[ev->kind];
 	snprintf(sql, sizeof(sql), "SELECT * FROM %s WHERE %s = ?", t->table, t->pk);
 	rc = row_fields(m, tui_kind_name(ev->kind), sql, ev->ref, fn, ctx);
@@ -184,6 +186,10 @@ int tui_model_raw(struct tui_model *m, const struct tui_event *ev, uint8_t **buf
 
 	*buf = NULL;
 	*len = 0;
+	if (tui_mem_need_db(m)) {
+		snprintf(msg, msg_size, "the cache is not written yet");
+		return -EAGAIN;
+	}
 	if (ev->kind != TK_TLS || chunk_key(m, ev->ref, &k))
 		return -ENOENT;
 	rc = sources(m, &all, &paths, &n);
@@ -241,6 +247,8 @@ int tui_model_procs(struct tui_model *m, struct tui_proc **v, size_t *n)
 
 	*v = NULL;
 	*n = 0;
+	if (tui_mem_need_db(m))
+		return -EAGAIN;
 	if (sqlite3_prepare_v2(m->db, "SELECT proc_id, COALESCE(parent_id, 0), pid, t_start_ns, "
 				      "t_end_ns, exit_code, signal, exe, argv FROM processes "
 				      "ORDER BY proc_id", -1, &s, NULL) != SQLITE_OK)
@@ -275,6 +283,8 @@ int tui_model_calls(struct tui_model *m, struct tui_call **v, size_t *n)
 
 	*v = NULL;
 	*n = 0;
+	if (tui_mem_need_db(m))
+		return -EAGAIN;
 	if (sqlite3_prepare_v2(m->db, "SELECT c.call_id, c.t_request_ns, COALESCE(c.proc_id, 0), "
 				      "c.pid, COALESCE(c.status, 0), c.input_tokens, "
 				      "c.output_tokens, c.cost_usd, c.ttft_s, c.duration_s, "
@@ -412,6 +422,8 @@ int tui_model_transcript(struct tui_model *m, int64_t call_id, tui_item_fn fn, v
 	sqlite3_stmt *s;
 	int rc = -ENOENT;
 
+	if (tui_mem_need_db(m))
+		return -EAGAIN;
 	if (sqlite3_prepare_v2(m->db, "SELECT COALESCE(model, model_requested, '?'), provider, "
 				      "api, host, path, status, system, thinking, response_text, "
 				      "finish_reason, input_tokens, output_tokens, "
@@ -439,6 +451,8 @@ int64_t tui_model_call_of_tool(struct tui_model *m, int64_t tool_pk)
 	sqlite3_stmt *s;
 	int64_t id = 0;
 
+	if (tui_mem_need_db(m))
+		return 0;
 	if (sqlite3_prepare_v2(m->db, "SELECT call_id FROM tool_calls WHERE tool_call_pk = ?", -1,
 			       &s, NULL) != SQLITE_OK)
 		return 0;

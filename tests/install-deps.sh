@@ -5,7 +5,7 @@ set -e
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev zstd \
 libssl-dev openssl libsqlite3-dev sqlite3 libjansson-dev libpcap-dev libarchive-dev \
 libncurses-dev libbrotli-dev libnghttp2-dev tshark tcpdump mandoc tmux curl python3 \
-libclang-rt-14-dev nghttp2-server libcurl4-openssl-dev"
+libclang-rt-14-dev nghttp2-server libcurl4-openssl-dev libarchive-tools"
 
 missing=""
 for p in $PKGS; do

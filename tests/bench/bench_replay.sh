@@ -2,7 +2,10 @@
 # bench_replay.sh - asreplay on a 1-million-record capture: time and peak
 # RSS to analyze it into the cache, to open the cache, to scroll from the
 # first event to the last in tmux (G, then PgUp and PgDn), and to --print
-# every event.  Figures only; nothing here passes or fails.
+# every event; the time to the first screen of a first open (no cache: the
+# timeline from memory while the cache is written) next to a cached open,
+# medians of $REPLAY_BENCH_ROUNDS interleaved rounds (5).  Figures only;
+# nothing here passes or fails.
 O=${O:-build}
 R=$O/asreplay
 N=${REPLAY_BENCH_RECORDS:-1000000}
@@ -22,17 +25,66 @@ echo "cache: $(du -h "$C.db" | cut -f1), $(sqlite3 "$C.db" 'SELECT count(*) FROM
 printf 'open the cache and --print every event: '
 t "$R" --print -q "$C" 2>&1 >/dev/null | tail -1
 
-# interactive: open, End, then page back and forth; VmHWM is the peak RSS
-tmux -L $SOCK -f /dev/null new-session -d -s b -x 120 -y 40 \
-	"env LANG=C.UTF-8 TERM=screen-256color $R $C; sleep 30"
 wait_for() {
 	i=0
-	while [ $i -lt 300 ]; do
-		tmux -L $SOCK capture-pane -p -t b | grep -qE "$1" && return 0
-		sleep 0.05; i=$((i + 1))
+	while [ $i -lt 1500 ]; do
+		tmux -L $SOCK capture-pane -p -t b 2>/dev/null | grep -qE "$1" && return 0
+		sleep 0.02; i=$((i + 1))
 	done
 	return 1
 }
+
+# Seconds from starting asreplay in tmux to its first timeline screen;
+# with "first", without a cache (the timeline from memory while the cache
+# is written; then waits for the cache and prints the peak RSS to $D/rss).
+open_time() {
+	[ "$1" = first ] && rm -f "$C.db"
+	tmux -L $SOCK kill-server 2>/dev/null
+	rm -f "$D/rss" # time(1) opens it at the start
+	start=$(date +%s.%N)
+	tmux -L $SOCK -f /dev/null new-session -d -s b -x 120 -y 40 \
+		"env LANG=C.UTF-8 TERM=screen-256color /usr/bin/time -f %M -o $D/rss $R $C; sleep 30"
+	wait_for "asreplay .* timeline" || { echo "asreplay did not open" >&2; return 1; }
+	echo "$(date +%s.%N) - $start" | bc
+	if [ "$1" = first ]; then
+		tmux -L $SOCK send-keys -t b End
+		wait_for " ([0-9]+)/\1$" || echo "End did not reach the end" >&2
+		wait_for "^ asreplay [^[]* events *$" || echo "the cache was not written" >&2
+	fi
+	tmux -L $SOCK send-keys -t b Q
+	i=0
+	while [ ! -s "$D/rss" ] && [ $i -lt 500 ]; do sleep 0.02; i=$((i + 1)); done
+	tmux -L $SOCK kill-server 2>/dev/null
+}
+
+# median and spread (min-max) of the numbers on stdin
+stats() {
+	sort -n | awk '{ v[NR] = $1 } END { if (!NR) { print "n/a"; exit }
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "median %.2f s (min %.2f, max %.2f, %d runs)", m, v[1], v[NR], NR }'
+}
+
+# first open (no cache) and cached open, in interleaved rounds: the machine
+# may be busy, so the median and the spread rather than one figure
+ROUNDS=${REPLAY_BENCH_ROUNDS:-5}
+: >"$D/first"
+: >"$D/cached"
+: >"$D/first_rss"
+r=0
+while [ $r -lt "$ROUNDS" ]; do
+	open_time first >>"$D/first"
+	cat "$D/rss" >>"$D/first_rss" 2>/dev/null
+	open_time cached >>"$D/cached"
+	r=$((r + 1))
+done
+echo "tmux: first open (no cache, to the first screen): $(stats <"$D/first")"
+echo "tmux: cached open (to the first screen):          $(stats <"$D/cached")"
+echo "tmux: peak RSS of a first open (until the cache is written and q): $(sort -n "$D/first_rss" | tail -1) KiB"
+
+# interactive: open, End, then page back and forth; VmHWM is the peak RSS
+tmux -L $SOCK kill-server 2>/dev/null
+tmux -L $SOCK -f /dev/null new-session -d -s b -x 120 -y 40 \
+	"env LANG=C.UTF-8 TERM=screen-256color $R $C; sleep 30"
 start=$(date +%s.%N)
 wait_for "asreplay .* timeline" || { echo "asreplay did not open"; exit 0; }
 opened=$(date +%s.%N)

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db_priv.h - what db.c shares with db_stream.c: the writer state and the
+ * row writers of the tables whose rows are final as soon as they are read
+ * (files, connections, tls_chunks).
+ */
+#ifndef AS_ANALYZE_DB_PRIV_H
+#define AS_ANALYZE_DB_PRIV_H
+
+#include <sqlite3.h>
+
+#include "analyze/db.h"
+
+/* Redacted text by content: prompts, system prompts, bodies and targets
+ * repeat across calls, and redaction (which parses JSON) costs more than
+ * a hash and a compare.  Direct-mapped, inputs up to RC_MAX bytes, so at
+ * most RC_SLOTS * 2 * RC_MAX bytes are held. */
+#define RC_SLOTS 128
+#define RC_MAX (64u * 1024u)
+
+struct rc_slot {
+	uint64_t h;
+	size_t n;
+	char *in, *out;
+};
+
+/* A statement prepared at its first row. */
+struct dbs {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+/* A value to bind: t 'i' (i), 'd' (d), 's' (s, i bytes) or 'n' (NULL). */
+struct dbv {
+	char t;
+	int64_t i;
+	double d;
+	const char *s;
+};
+
+struct dbw {
+	struct rc_slot rc[RC_SLOTS];
+	sqlite3 *db;
+	const struct model *m;
+	const struct causal *cz;
+	int redact;
+	struct db_counts *cnt;
+	char *msg;
+	size_t msg_size;
+	int64_t *tool_pk_base; /* per call: tool_call_pk of its first tool call */
+	const struct db_opts *o;
+	struct causal *own_cz; /* built by cz_thread when o->causal */
+	int cz_rc;
+	/* rows of m->files, m->nets, m->tls already written (db_stream) */
+	size_t done[3];
+	/* rows go to this writer thread instead of being stepped here */
+	struct db_stream *aq;
+};
+
+#define DB_SQL_FILE "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define DB_SQL_NET "INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?)"
+#define DB_SQL_CHUNK "INSERT INTO tls_chunks VALUES (?,?,?,?,?,?,?,?,?,?)"
+
+/* Bind @n values to @st (prepared if need be), step and reset it. */
+int dbw_step(struct dbw *w, struct dbs *st, const struct dbv *v, int n);
+void dbs_done(struct dbs *st);
+int dbw_exec(struct dbw *w, const char *sql);
+/* db_stream.c: queue a row for @sql (NULL: @v[0] is SQL to execute),
+ * copying its text; wait for every queued row and end the thread. */
+int db_stream_queue(struct db_stream *s, const char *sql, const struct dbv *v, int n);
+int db_stream_drain(struct db_stream *s);
+/* Wait until the writer no longer reads the model (the streamed rows). */
+void db_stream_wait_streamed(struct db_stream *s);
+/* row @i (0-based) of files, connections, tls_chunks */
+int dbw_file_row(struct dbw *w, struct dbs *st, size_t i, const struct model_file *x);
+int dbw_net_row(struct dbw *w, struct dbs *st, size_t i, const struct model_net *x);
+int dbw_chunk_row(struct dbw *w, struct dbs *st, size_t i, const struct model_tls *x);
+
+/* Create @path's ".part" file (*part, owned), open it in w->db, begin the
+ * transaction and create the tables; dbw_fill writes the rest (from the
+ * w->done rows on), dbw_close closes and renames it (or removes it when
+ * @rc is not 0) and returns the final result. */
+int dbw_open(struct dbw *w, const char *path, char **part);
+/* The CREATE INDEX statements of the space-separated @tables (NULL: all),
+ * malloc'd (NULL: no memory). */
+char *dbw_index_sql(const char *tables);
+int dbw_fill(struct dbw *w);
+int dbw_close(struct dbw *w, const char *path, char *part, int rc);
+
+#endif

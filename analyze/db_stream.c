@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db_stream.c - SQLite export on two cores (see db.h).  A writer thread
+ * owns the connection and steps every insert; the reader queues rows to it:
+ * first the files, connections and TLS chunks, final as soon as their
+ * record is read, while the capture is read; then, once the model is
+ * built, every other row (with its text copied) and the indexes of each
+ * table once its rows are queued: the writer builds those while the reader
+ * prepares the next table's rows.  The queue is bounded (QMAX).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/db_priv.h"
+
+#define BLOCK_BYTES (256u * 1024u) /* a block is handed over at this size */
+#define QMAX (4u << 20)            /* bytes queued at most: the reader waits */
+#define NSTMT 16                   /* statements of queued rows */
+#define Q_GEN 3                    /* entry kinds: MODEL_ROW_*, then these */
+#define Q_EXEC 4
+
+/* One queued entry; its payload follows, padded to 8 bytes. */
+struct qent {
+	uint32_t kind, n;
+	const char *sql;
+	size_t size;           /* of the whole entry */
+};
+
+struct qblock {
+	struct qblock *next;
+	size_t len, cap;
+	unsigned char *buf;
+};
+
+struct db_stream {
+	struct dbw w;          /* the reader's side */
+	struct dbw ww;         /* the writer thread's side (same connection) */
+	char *path, *part;
+	char msg[512], wmsg[512];
+	pthread_t t;
+	pthread_mutex_t mu;
+	pthread_cond_t work, space;
+	struct qblock *head, *tail, *cur;
+	size_t queued;         /* bytes */
+	int done, rc, started;
+	int passed;            /* the writer is past the streamed rows */
+	size_t given[3];       /* rows queued of each MODEL_ROW_ kind */
+	int stopped[3];        /* a row came out of order: the rest is dbw_fill's */
+	struct dbs st[3 + NSTMT];
+};
+
+static struct dbs *stmt_for(struct db_stream *s, const char *sql)
+{
+	size_t i;
+
+	for (i = 3; i < 3 + NSTMT && s->st[i].sql; i++)
+		if (s->st[i].sql == sql)
+			return &s->st[i];
+	if (i == 3 + NSTMT) { /* more statements than expected: drop the oldest */
+		dbs_done(&s->st[3]);
+		memmove(&s->st[3], &s->st[4], (NSTMT - 1) * sizeof(s->st[0]));
+		i = 3 + NSTMT - 1;
+	}
+	s->st[i].sql = sql;
+	s->st[i].st = NULL;
+	return &s->st[i];
+}
+
+static int do_entry(struct db_stream *s, const struct qent *e)
+{
+	const void *p = e + 1;
+	struct dbv v[64];
+	const char *text;
+	uint32_t i;
+
+	switch (e->kind) {
+	case MODEL_ROW_FILE:
+		return dbw_file_row(&s->ww, &s->st[0], s->ww.done[0]++, p);
+	case MODEL_ROW_NET:
+		return dbw_net_row(&s->ww, &s->st[1], s->ww.done[1]++, p);
+	case MODEL_ROW_TLS:
+		return dbw_chunk_row(&s->ww, &s->st[2], s->ww.done[2]++, p);
+	case Q_EXEC:
+		if (!s->passed) { /* the first: queued after the streamed rows */
+			pthread_mutex_lock(&s->mu);
+			s->passed = 1;
+			pthread_cond_broadcast(&s->space);
+			pthread_mutex_unlock(&s->mu);
+		}
+		return dbw_exec(&s->ww, p);
+	default:
+		break;
+	}
+	if (e->n > 64)
+		return -EINVAL;
+	memcpy(v, p, e->n * sizeof(v[0]));
+	text = (const char *)p + e->n * sizeof(v[0]);
+	for (i = 0; i < e->n; i++)
+		if (v[i].t == 's') {
+			v[i].s = text;
+			text += v[i].i + 1;
+		}
+	return dbw_step(&s->ww, stmt_for(s, e->sql), v, (int)e->n);
+}
+
+static void *writer(void *arg)
+{
+	struct db_stream *s = arg;
+	const struct qent *e;
+	struct qblock *b;
+	size_t off, i;
+	int rc = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		while (!s->head && !s->done)
+			pthread_cond_wait(&s->work, &s->mu);
+		b = s->head;
+		if (b) {
+			s->head = b->next;
+			if (!s->head)
+				s->tail = NULL;
+		}
+		rc = rc ? rc : s->rc; /* set by db_stream_row when the model goes */
+		pthread_mutex_unlock(&s->mu);
+		if (!b)
+			break;
+		/* after a failure the rows are dropped: db_stream_drain reports it */
+		for (off = 0; !rc && off < b->len; off += e->size) {
+			e = (const struct qent *)(b->buf + off);
+			rc = do_entry(s, e);
+		}
+		pthread_mutex_lock(&s->mu);
+		s->queued -= b->cap;
+		if (rc && !s->rc)
+			__atomic_store_n(&s->rc, rc, __ATOMIC_RELAXED);
+		pthread_cond_broadcast(&s->space);
+		pthread_mutex_unlock(&s->mu);
+		free(b->buf);
+		free(b);
+	}
+	for (i = 0; i < 3 + NSTMT; i++)
+		dbs_done(&s->st[i]);
+	return NULL;
+}
+
+static void push_block(struct db_stream *s)
+{
+	struct qblock *b = s->cur;
+
+	s->cur = NULL;
+	if (!b)
+		return;
+	pthread_mutex_lock(&s->mu);
+	while (s->queued && s->queued + b->cap > QMAX)
+		pthread_cond_wait(&s->space, &s->mu);
+	b->next = NULL;
+	if (s->tail)
+		s->tail->next = b;
+	else
+		s->head = b;
+	s->tail = b;
+	s->queued += b->cap;
+	pthread_cond_signal(&s->work);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Room for an entry of @size bytes at the end of the current block. */
+static struct qent *reserve(struct db_stream *s, size_t size)
+{
+	struct qblock *b = s->cur;
+
+	size = (size + 7) & ~(size_t)7;
+	if (b && b->len + size > b->cap) {
+		push_block(s);
+		b = NULL;
+	}
+	if (!b) {
+		size_t cap = size > BLOCK_BYTES ? size : BLOCK_BYTES;
+
+		b = calloc(1, sizeof(*b));
+		if (!b || !(b->buf = malloc(cap))) {
+			free(b);
+			return NULL;
+		}
+		b->cap = cap;
+		s->cur = b;
+	}
+	b->len += size;
+	((struct qent *)(b->buf + b->len - size))->size = size;
+	return (struct qent *)(b->buf + b->len - size);
+}
+
+int db_stream_queue(struct db_stream *s, const char *sql, const struct dbv *v, int n)
+{
+	size_t size = sizeof(struct qent) + (size_t)n * sizeof(*v);
+	struct qent *e;
+	char *text;
+	int i, rc = __atomic_load_n(&s->rc, __ATOMIC_RELAXED);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++)
+		if (v[i].t == 's')
+			size += (size_t)v[i].i + 1;
+	e = reserve(s, size);
+	if (!e) {
+		snprintf(s->msg, sizeof(s->msg), "out of memory");
+		return -ENOMEM;
+	}
+	e->kind = sql ? Q_GEN : Q_EXEC;
+	e->n = (uint32_t)n;
+	e->sql = sql;
+	if (!sql) { /* v[0]: the SQL text */
+		memcpy(e + 1, v[0].s, (size_t)v[0].i + 1);
+		return 0;
+	}
+	memcpy(e + 1, v, (size_t)n * sizeof(*v));
+	text = (char *)(e + 1) + (size_t)n * sizeof(*v);
+	for (i = 0; i < n; i++)
+		if (v[i].t == 's') {
+			memcpy(text, v[i].s, (size_t)v[i].i);
+			text[v[i].i] = 0;
+			text += v[i].i + 1;
+		}
+	return 0;
+}
+
+void db_stream_row(void *ctx, const struct model *m, int kind, size_t idx)
+{
+	static const size_t sizes[] = { sizeof(struct model_file), sizeof(struct model_net),
+					sizeof(struct model_tls) };
+	struct db_stream *s = ctx;
+	struct qent *e;
+
+	if (!m) { /* the model is going: drop what is queued and stop */
+		pthread_mutex_lock(&s->mu);
+		if (!s->rc)
+			s->rc = -ECANCELED;
+		pthread_mutex_unlock(&s->mu);
+		db_stream_drain(s);
+		return;
+	}
+	if (kind < 0 || kind > 2 || s->stopped[kind])
+		return;
+	/* only an unbroken run from row 0 is streamed; dbw_fill writes the rest */
+	if (idx != s->given[kind] || !(e = reserve(s, sizeof(*e) + sizes[kind]))) {
+		s->stopped[kind] = 1;
+		return;
+	}
+	e->kind = (uint32_t)kind;
+	if (kind == MODEL_ROW_FILE)
+		memcpy(e + 1, &m->files[idx], sizes[kind]);
+	else if (kind == MODEL_ROW_NET)
+		memcpy(e + 1, &m->nets[idx], sizes[kind]);
+	else
+		memcpy(e + 1, &m->tls[idx], sizes[kind]);
+	s->given[kind]++;
+}
+
+void db_stream_wait_streamed(struct db_stream *s)
+{
+	push_block(s);
+	pthread_mutex_lock(&s->mu);
+	while (s->started && !s->passed && !s->rc)
+		pthread_cond_wait(&s->space, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int db_stream_drain(struct db_stream *s)
+{
+	struct qblock *b;
+
+	if (s->started) {
+		push_block(s);
+		pthread_mutex_lock(&s->mu);
+		s->done = 1;
+		pthread_cond_signal(&s->work);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->t, NULL);
+		s->started = 0;
+		if (s->rc)
+			snprintf(s->msg, sizeof(s->msg), "%s", s->wmsg);
+	}
+	if (s->cur) {
+		free(s->cur->buf);
+		free(s->cur);
+		s->cur = NULL;
+	}
+	while ((b = s->head)) { /* only when the thread could not start */
+		s->head = b->next;
+		free(b->buf);
+		free(b);
+	}
+	return s->rc;
+}
+
+int db_stream_open(const char *path, struct db_stream **out, char *msg, size_t msg_size)
+{
+	struct db_stream *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		snprintf(msg, msg_size, "out of memory");
+		return -ENOMEM;
+	}
+	s->w.msg = s->msg;
+	s->w.msg_size = sizeof(s->msg);
+	s->ww.msg = s->wmsg;
+	s->ww.msg_size = sizeof(s->wmsg);
+	s->st[0].sql = DB_SQL_FILE;
+	s->st[1].sql = DB_SQL_NET;
+	s->st[2].sql = DB_SQL_CHUNK;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->work, NULL);
+	pthread_cond_init(&s->space, NULL);
+	rc = dbw_open(&s->w, path, &s->part);
+	s->ww.db = s->w.db;
+	if (!rc) {
+		s->started = !pthread_create(&s->t, NULL, writer, s);
+		if (!s->started)
+			rc = -EAGAIN;
+	}
+	if (rc) {
+		snprintf(msg, msg_size, "%s", s->msg);
+		db_stream_finish(s, NULL, NULL, NULL, NULL, NULL, 0);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+static int begin_rest(struct db_stream *s, const struct model *m, const struct causal *cz,
+		      const struct db_opts *o, struct db_counts *cnt)
+{
+	char *sql = dbw_index_sql("files connections tls_chunks");
+	struct dbv v = { .t = 's', .s = sql };
+	int rc;
+
+	if (!sql)
+		return -ENOMEM;
+	/* the writer builds these while the reader prepares the other rows */
+	v.i = (int64_t)strlen(sql);
+	rc = db_stream_queue(s, NULL, &v, 1);
+	free(sql);
+	memset(cnt, 0, sizeof(*cnt));
+	cnt->files = s->given[0];
+	cnt->connections = s->given[1];
+	cnt->chunks = s->given[2];
+	memcpy(s->w.done, s->given, sizeof(s->w.done));
+	s->w.m = m;
+	s->w.cz = cz;
+	s->w.o = o;
+	s->w.redact = o ? o->redact : 1;
+	s->w.cnt = cnt;
+	s->w.aq = s;
+	return rc;
+}
+
+int db_stream_finish(struct db_stream *s, const struct model *m, const struct causal *cz,
+		     const struct db_opts *o, struct db_counts *cnt, char *msg, size_t msg_size)
+{
+	int rc = m ? begin_rest(s, m, cz, o, cnt) : -ECANCELED;
+
+	if (!rc)
+		rc = dbw_fill(&s->w); /* drains the queue */
+	if (s->started || s->cur) {
+		int qrc = db_stream_drain(s);
+
+		rc = rc ? rc : qrc;
+	}
+	s->w.aq = NULL;
+	if (s->part)
+		rc = dbw_close(&s->w, s->path, s->part, rc);
+	if (msg && msg_size)
+		snprintf(msg, msg_size, "%s", s->msg);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->work);
+	pthread_cond_destroy(&s->space);
+	free(s->path);
+	free(s);
+	return rc;
+}
