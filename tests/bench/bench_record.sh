@@ -136,6 +136,22 @@ grep -q "$T/srvlib/libssl" "/proc/$SRV/maps" ||
 	say "bench_record: the server does not use its own libssl: its TLS calls hit the uprobes too"
 : >"$T/work/storm"
 
+# The floor's TLS uprobes go on the instructions asrecord probes (the
+# internal functions of record/rec_tlsfast.h, read back from the TARGET
+# records of a short capture), so both pay the same trap per call.
+FLOOR_OFFS=$("$A" -q -w "$T/probe.pcapng.zst" -- "$W" tlscalls 10 "$T/cert.pem" "$T/key.pem" \
+	>/dev/null 2>&1 && "$AN" info "$T/probe.pcapng.zst" 2>/dev/null |
+	awk -v lib="${LIBSSL##*/}" '$2 == "openssl" && $3 == lib && $4 ~ /^@0x/ {
+		o = $4; gsub(/[@:]/, "", o); printf "%s%s", sep, o; sep = "," }')
+rm -f "$T/probe.pcapng.zst"
+if [ -n "$FLOOR_OFFS" ]; then
+	FLOOR_TLS="-l $LIBSSL -o $FLOOR_OFFS"
+	say "bench_record: the floor probes libssl at $FLOOR_OFFS, where asrecord does"
+else
+	FLOOR_TLS="-l $LIBSSL"
+	say "bench_record: asrecord's libssl offsets unknown: the floor probes the public SSL_* symbols"
+fi
+
 # ---- one measured run ----
 # info_counts FILE: "events drops gaps" from asanalyze info (data records of
 # event types; housekeeping, meta, /proc snapshot and TLS targets left out)
@@ -162,7 +178,7 @@ run() {
 	export WL_OUT="$out" WL_DIR="$T/work" WL_TRACER=1
 	case $tool in
 	none) WL_TRACER=0 timeout 600 "$W" "$@" ;;
-	floor) timeout 600 "$FLOOR" -l "$LIBSSL" -- "$W" "$@" 2>>"$T/floor.log" ;;
+	floor) timeout 600 "$FLOOR" $FLOOR_TLS -- "$W" "$@" 2>>"$T/floor.log" ;;
 	floor-notls) timeout 600 "$FLOOR" -n -- "$W" "$@" 2>>"$T/floor.log" ;;
 	asrecord) timeout -s INT 600 "$A" -w "$cap" -- "$W" "$@" 2>>"$T/asrecord.log" ;;
 	asrecord-notls) timeout -s INT 600 "$A" -P proc,file,net -w "$cap" -- "$W" "$@" \
@@ -251,7 +267,7 @@ progstat() {
 	rm -f "$T/progs.txt" "$T/cap.pcapng.zst"
 	sysctl -qw kernel.bpf_stats_enabled=1 || return 1
 	case $1 in
-	floor) WL_OUT="$T/diag.out" "$FLOOR" -l "$LIBSSL" -- sh -c "$inner" 2>/dev/null ;;
+	floor) WL_OUT="$T/diag.out" "$FLOOR" $FLOOR_TLS -- sh -c "$inner" 2>/dev/null ;;
 	asrecord) WL_OUT="$T/diag.out" "$A" -q -w "$T/cap.pcapng.zst" -- sh -c "$inner" ;;
 	esac
 	sysctl -qw kernel.bpf_stats_enabled="$STATS0"

@@ -3,9 +3,13 @@
  * floor.c - loader of floor.bpf.c: attach the count-and-discard programs,
  * run a command, print the counts.
  *
- *   floor [-n] [-l LIBSSL] -- CMD ARGS...
+ *   floor [-n] [-l LIBSSL] [-o OFF,OFF...] -- CMD ARGS...
  *
- * -n leaves the TLS uprobes out (syscall and sched hooks only).  The
+ * -n leaves the TLS uprobes out (syscall and sched hooks only).  -o puts
+ * them at these file offsets of LIBSSL instead of on SSL_write, SSL_read,
+ * SSL_write_ex and SSL_read_ex: the bench passes the offsets asrecord
+ * chose (the internal functions, see record/rec_tlsfast.h), so that the
+ * floor sits on the same instructions and pays the same trap.  The
  * command starts after every program is attached; the exit status is the
  * command's.  Built at run time by tests/bench/bench_record.sh.
  */
@@ -23,10 +27,40 @@
 static const char *const tls_funcs[] = { "SSL_write", "SSL_read", "SSL_write_ex",
 					 "SSL_read_ex" };
 
-static int attach_tls(struct floor_bpf *o, const char *lib)
+static int attach_at(struct floor_bpf *o, const char *lib, const char *offs)
+{
+	char *end;
+	int n = 0;
+
+	while (*offs) {
+		unsigned long long off = strtoull(offs, &end, 0);
+		struct bpf_link *a, *b;
+		LIBBPF_OPTS(bpf_uprobe_opts, r, .retprobe = true);
+
+		if (end == offs || (*end && *end != ',')) {
+			fprintf(stderr, "floor: -o '%s': not a list of offsets\n", offs);
+			return -1;
+		}
+		a = bpf_program__attach_uprobe_opts(o->progs.floor_tls_enter, -1, lib, off, NULL);
+		b = bpf_program__attach_uprobe_opts(o->progs.floor_tls_ret, -1, lib, off, &r);
+		if (!a || !b) {
+			fprintf(stderr, "floor: '%s': cannot attach at 0x%llx: %s\n", lib, off,
+				strerror(errno));
+			return -1;
+		}
+		n++;
+		offs = *end ? end + 1 : end;
+	}
+	return n;
+}
+
+static int attach_tls(struct floor_bpf *o, const char *lib, const char *offs)
 {
 	size_t i;
 	int n = 0;
+
+	if (offs)
+		return attach_at(o, lib, offs);
 
 	for (i = 0; i < sizeof(tls_funcs) / sizeof(tls_funcs[0]); i++) {
 		LIBBPF_OPTS(bpf_uprobe_opts, e, .func_name = tls_funcs[i]);
@@ -77,7 +111,7 @@ static int run(char **cmd)
 
 int main(int argc, char **argv)
 {
-	const char *lib = "/lib/x86_64-linux-gnu/libssl.so.3";
+	const char *lib = "/lib/x86_64-linux-gnu/libssl.so.3", *offs = NULL;
 	int ncpu = libbpf_num_possible_cpus(), i = 1, tls = 1, rc;
 	struct floor_bpf *o;
 
@@ -89,12 +123,16 @@ int main(int argc, char **argv)
 		lib = argv[i + 1];
 		i += 2;
 	}
+	if (i + 1 < argc && !strcmp(argv[i], "-o")) {
+		offs = argv[i + 1];
+		i += 2;
+	}
 	if (i >= argc || strcmp(argv[i], "--") || i + 1 >= argc) {
-		fprintf(stderr, "usage: floor [-n] [-l LIBSSL] -- CMD ARGS...\n");
+		fprintf(stderr, "usage: floor [-n] [-l LIBSSL] [-o OFF,...] -- CMD ARGS...\n");
 		return 2;
 	}
 	o = floor_bpf__open_and_load();
-	if (!o || floor_bpf__attach(o) || (tls && attach_tls(o, lib) < 0)) {
+	if (!o || floor_bpf__attach(o) || (tls && attach_tls(o, lib, offs) < 0)) {
 		fprintf(stderr, "floor: cannot load or attach: %s\n", strerror(errno));
 		return 2;
 	}
