@@ -75,6 +75,12 @@ static const char *file_kind(const struct model_file *f)
 	}
 }
 
+/* A process that made LLM calls, and the time of its first request. */
+struct agent_t0 {
+	const struct tree_proc *p;
+	uint64_t t0;
+};
+
 struct win {
 	const struct model *m;
 	struct causal *cz;
@@ -84,6 +90,8 @@ struct win {
 	uint64_t t0, t1;
 	char **cmds;               /* per tool call: its command or NULL */
 	struct tree_proc **by_start; /* every process, by t_start */
+	const struct agent_t0 *agents; /* every process that made LLM calls */
+	size_t nagents;
 	struct owner {
 		const struct tree_proc *p;
 		int tool;
@@ -182,6 +190,24 @@ static int match_argv(const struct win *w, char **argv, uint32_t argc)
 		(out) = lo_;                                                    \
 	} while (0)
 
+/*
+ * Done inside a sub-agent: @p or one of its ancestors below the window's
+ * agent made LLM calls of its own, the first before @ts.  Those calls own
+ * what it does from then on; counting it in the parent's window too would
+ * give one effect two causes.  What the sub-agent did before its first
+ * request (its own start, its loading) stays with the parent's tool call.
+ */
+static int in_sub_agent(const struct win *w, const struct tree_proc *p, uint64_t ts)
+{
+	size_t i;
+
+	for (; p && p != w->agent; p = p->parent)
+		for (i = 0; i < w->nagents; i++)
+			if (w->agents[i].p == p && w->agents[i].t0 <= ts)
+				return 1;
+	return 0;
+}
+
 static void execs(struct win *w)
 {
 	const struct tree *t = w->m->tree;
@@ -194,7 +220,7 @@ static void execs(struct win *w)
 		const char *how = "command";
 
 		if (p == w->agent || p->t_start < w->t0 || p->t_start >= w->t1 ||
-		    !tree_is_descendant(p, w->agent))
+		    !tree_is_descendant(p, w->agent) || in_sub_agent(w, p->parent, p->t_start))
 			continue;
 		tool = match_command(w, p);
 		if (tool < 0) {
@@ -251,7 +277,7 @@ static void files(struct win *w)
 		int tool, inh;
 
 		if (!kind || f->ts < w->t0 || f->ts >= w->t1 || noise_path(path) ||
-		    !tree_is_descendant(f->proc, w->agent))
+		    !tree_is_descendant(f->proc, w->agent) || in_sub_agent(w, f->proc, f->ts))
 			continue;
 		if (seen_file(w, f, kind, path))
 			continue; /* open for writing, then write: one effect */
@@ -280,7 +306,7 @@ static void nets(struct win *w)
 		int inh, tool;
 
 		if (n->type != CAP_REC_CONNECT || n->ts < w->t0 || n->ts >= w->t1 ||
-		    !tree_is_descendant(n->proc, w->agent))
+		    !tree_is_descendant(n->proc, w->agent) || in_sub_agent(w, n->proc, n->ts))
 			continue;
 		inh = inherited(w, n->proc);
 		tool = inh >= -1 ? inh : default_tool(w);
@@ -311,10 +337,11 @@ static int aside(const struct llm_call *c)
 }
 
 static void window(const struct model *m, struct causal *cz, size_t i,
-		   struct tree_proc **by_start)
+		   struct tree_proc **by_start, const struct agent_t0 *agents, size_t nagents)
 {
 	const struct llm_call *c = m->calls[i];
-	struct win w = { .m = m, .cz = cz, .call = i, .c = c, .by_start = by_start };
+	struct win w = { .m = m, .cz = cz, .call = i, .c = c, .by_start = by_start,
+			 .agents = agents, .nagents = nagents };
 	size_t j;
 
 	if (!c->ex->conn || aside(c)) {
@@ -359,27 +386,52 @@ static int start_cmp(const void *a, const void *b)
 	return x->t_start < y->t_start ? -1 : x->t_start > y->t_start;
 }
 
+/* Every process that made (non-side) LLM calls, with its first request;
+ * calls are in request order, so the first seen is the earliest. */
+static size_t find_agents(const struct model *m, struct agent_t0 *a)
+{
+	size_t i, k, n = 0;
+
+	for (i = 0; i < m->ncalls; i++) {
+		const struct stream_conn *o = m->calls[i]->ex->conn;
+		const struct tree_proc *p;
+
+		if (!o || aside(m->calls[i]))
+			continue;
+		p = tree_get(m->tree, o->pid, o->start_ns);
+		for (k = 0; p && k < n && a[k].p != p; k++)
+			;
+		if (p && k == n)
+			a[n++] = (struct agent_t0){ p, m->calls[i]->t_req };
+	}
+	return n;
+}
+
 int causal_build(const struct model *m, struct causal **out)
 {
 	struct causal *cz = calloc(1, sizeof(*cz));
 	struct tree_proc **by_start = calloc(m->tree->n + 1, sizeof(*by_start));
-	size_t i;
+	struct agent_t0 *agents = calloc(m->ncalls + 1, sizeof(*agents));
+	size_t i, nagents;
 
-	if (!cz || !by_start)
+	if (!cz || !by_start || !agents)
 		goto nomem;
+	nagents = find_agents(m, agents);
 	cz->win_end = calloc(m->ncalls + 1, sizeof(*cz->win_end));
 	if (!cz->win_end)
 		goto nomem;
 	memcpy(by_start, m->tree->procs, m->tree->n * sizeof(*by_start));
 	qsort(by_start, m->tree->n, sizeof(*by_start), start_cmp);
 	for (i = 0; i < m->ncalls; i++)
-		window(m, cz, i, by_start);
+		window(m, cz, i, by_start, agents, nagents);
 	free(by_start);
+	free(agents);
 	qsort(cz->eff, cz->n, sizeof(*cz->eff), eff_cmp);
 	*out = cz;
 	return 0;
 nomem:
 	free(by_start);
+	free(agents);
 	causal_free(cz);
 	return -ENOMEM;
 }

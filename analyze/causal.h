@@ -17,7 +17,10 @@
  * named ("path"), anything done by a process already attributed or its
  * descendants ("subtree"), else the response's first tool call ("window"),
  * or no tool call when the response had none.  Dynamic-loader and
- * /proc /sys /dev noise is left out.
+ * /proc /sys /dev noise is left out.  A sub-agent (a descendant process
+ * that makes LLM calls of its own) is started by its parent's tool call,
+ * but what it and its children do after its first request belongs to its
+ * own calls only.
  */
 #ifndef AS_ANALYZE_CAUSAL_H
 #define AS_ANALYZE_CAUSAL_H

@@ -155,6 +155,15 @@ def main():
             n_exec += len(sub)
     expect(n_tool == sum(len(s["tool_calls"]) for s in served), "tool span count")
     expect(n_nested == nested, "%d sub-agent calls, want %d" % (n_nested, nested))
+    # one process, one exec span: a sub-agent's commands sit under its own
+    # tool spans only, not again under its parent's last tool call
+    seen = {}
+    for s in spans.values():
+        if s["name"].startswith("exec "):
+            key = (s["a"].get("process.pid"), s["startTimeUnixNano"])
+            expect(key not in seen, "process %s has two exec spans (%s and %s)" %
+                   (key[0], seen.get(key), s["spanId"]))
+            seen[key] = s["spanId"]
     pids = sorted({c["pid"] for c in calls} - sub_pids)
     expect(sorted(r["process.pid"] for r, _ in traces.values()) == pids,
            "traces for pids %s, want %s" % ([r["process.pid"] for r, _ in traces.values()], pids))
