@@ -12,7 +12,7 @@
 #include "format/cap_reader.h"
 #include "analyze/redact.h"
 
-static json_t *jstr(const char *s, int redact)
+json_t *exj_str(const char *s, int redact)
 {
 	char *r = NULL, *q;
 	json_t *j;
@@ -57,7 +57,7 @@ static json_t *headers(const struct http_msg *h, int redact)
 		char *v = redact ? redact_header(h->hdrs[i].name, h->hdrs[i].value)
 				 : au_strdup(h->hdrs[i].value);
 
-		json_array_append_new(a, json_pack("[s?o]", h->hdrs[i].name, jstr(v, 0)));
+		json_array_append_new(a, json_pack("[s?o]", h->hdrs[i].name, exj_str(v, 0)));
 		free(v);
 	}
 	return a;
@@ -79,42 +79,42 @@ json_t *exj_call(const struct model *m, size_t i, int redact)
 	json_object_set_new(o, "api", json_string(c->api));
 	json_object_set_new(o, "purpose", json_string(c->purpose));
 	json_object_set_new(o, "transport", json_string(c->transport));
-	json_object_set_new(o, "previous_response_id", jstr(c->prev_resp_id, 0));
+	json_object_set_new(o, "previous_response_id", exj_str(c->prev_resp_id, 0));
 	json_object_set_new(o, "inherited_messages", json_integer((json_int_t)c->ninherited));
-	json_object_set_new(o, "host", jstr(c->host, redact));
-	json_object_set_new(o, "path", jstr(c->path, redact));
+	json_object_set_new(o, "host", exj_str(c->host, redact));
+	json_object_set_new(o, "path", exj_str(c->path, redact));
 	json_object_set_new(o, "stream", json_boolean(c->stream));
-	json_object_set_new(o, "model_requested", jstr(c->model_req, 0));
-	json_object_set_new(o, "model", jstr(c->model_resp, 0));
-	json_object_set_new(o, "response_id", jstr(c->resp_id, 0));
+	json_object_set_new(o, "model_requested", exj_str(c->model_req, 0));
+	json_object_set_new(o, "model", exj_str(c->model_resp, 0));
+	json_object_set_new(o, "response_id", exj_str(c->resp_id, 0));
 	json_object_set_new(o, "status", c->status ? json_integer(c->status) : json_null());
-	json_object_set_new(o, "system", jstr(c->system, redact));
+	json_object_set_new(o, "system", exj_str(c->system, redact));
 	a = json_array();
 	for (k = 0; k < c->nmsgs; k++)
 		json_array_append_new(a, json_pack("{s:s,s:o}", "role", c->msgs[k].role, "text",
-						   jstr(c->msgs[k].text, redact)));
+						   exj_str(c->msgs[k].text, redact)));
 	json_object_set_new(o, "messages", a);
 	a = json_array();
 	for (k = 0; k < c->ntools; k++)
-		json_array_append_new(a, jstr(c->tools[k], 0));
+		json_array_append_new(a, exj_str(c->tools[k], 0));
 	json_object_set_new(o, "tools", a);
-	json_object_set_new(o, "text", jstr(llm_text(c), redact));
-	json_object_set_new(o, "thinking", jstr(llm_thinking(c), redact));
+	json_object_set_new(o, "text", exj_str(llm_text(c), redact));
+	json_object_set_new(o, "thinking", exj_str(llm_thinking(c), redact));
 	a = json_array();
 	for (k = 0; k < c->ncalls; k++)
-		json_array_append_new(a, json_pack("{s:o,s:o,s:o}", "id", jstr(c->calls[k].id, 0),
-						   "name", jstr(c->calls[k].name, 0), "arguments",
-						   jstr(c->calls[k].args, redact)));
+		json_array_append_new(a, json_pack("{s:o,s:o,s:o}", "id", exj_str(c->calls[k].id, 0),
+						   "name", exj_str(c->calls[k].name, 0), "arguments",
+						   exj_str(c->calls[k].args, redact)));
 	json_object_set_new(o, "tool_calls", a);
-	json_object_set_new(o, "finish_reason", jstr(c->finish, 0));
+	json_object_set_new(o, "finish_reason", exj_str(c->finish, 0));
 	json_object_set_new(o, "input_tokens", jtok(c->in_tok));
 	json_object_set_new(o, "output_tokens", jtok(c->out_tok));
 	json_object_set_new(o, "cache_read_tokens", jtok(c->cache_read));
 	json_object_set_new(o, "cache_write_tokens", jtok(c->cache_write));
 	json_object_set_new(o, "cost_usd", c->cost_known ? json_real(c->cost) : json_null());
-	json_object_set_new(o, "error_type", jstr(c->err_type, 0));
-	json_object_set_new(o, "error_message", jstr(c->err_msg, redact));
-	json_object_set_new(o, "analysis_error", jstr(c->error, redact));
+	json_object_set_new(o, "error_type", exj_str(c->err_type, 0));
+	json_object_set_new(o, "error_message", exj_str(c->err_msg, redact));
+	json_object_set_new(o, "analysis_error", exj_str(c->error, redact));
 	json_object_set_new(o, "t_request_ns", json_integer((json_int_t)c->t_req));
 	json_object_set_new(o, "t_first_token_ns", c->t_first_tok ?
 				json_integer((json_int_t)c->t_first_tok) : json_null());
@@ -145,8 +145,8 @@ static json_t *proc_json(const struct tree_proc *p, int redact)
 			      "start_ns", (json_int_t)p->start_ns,
 			      "parent_id", p->parent ? json_integer((json_int_t)p->parent->id)
 						     : json_null(),
-			      "exe", jstr(p->exe, 0), "argv", jstr(args, redact),
-			      "cwd", jstr(p->cwd, 0),
+			      "exe", exj_str(p->exe, 0), "argv", exj_str(args, redact),
+			      "cwd", exj_str(p->cwd, 0),
 			      "uid", p->uid_known ? json_integer(p->uid) : json_null(),
 			      "t_start_ns", (json_int_t)p->t_start,
 			      "t_end_ns",
@@ -175,8 +175,8 @@ static long write_procs(const struct model *m, FILE *f, int redact)
 
 			if (put(f, json_pack("{s:s,s:I,s:I,s:o,s:o,s:o}", "type", "exec", "proc_id",
 					     (json_int_t)p->id, "ts_ns", (json_int_t)x->ts,
-					     "filename", jstr(x->filename, 0), "argv",
-					     jstr(args, redact), "cwd", jstr(x->cwd, 0))) < 0) {
+					     "filename", exj_str(x->filename, 0), "argv",
+					     exj_str(args, redact), "cwd", exj_str(x->cwd, 0))) < 0) {
 				free(args);
 				return -EIO;
 			}
@@ -198,8 +198,8 @@ static long write_io(const struct model *m, FILE *f)
 		if (put(f, json_pack("{s:s,s:I,s:I,s:s,s:I,s:i,s:o,s:o,s:o,s:i,s:I}", "type",
 				     "file", "ts_ns", (json_int_t)x->ts, "proc_id",
 				     (json_int_t)x->proc->id, "op", exj_file_op(x->type), "ret",
-				     (json_int_t)x->ret, "fd", x->fd, "path", jstr(x->path, 0),
-				     "path2", jstr(x->path2, 0), "abs_path", jstr(x->abs, 0),
+				     (json_int_t)x->ret, "fd", x->fd, "path", exj_str(x->path, 0),
+				     "path2", exj_str(x->path2, 0), "abs_path", exj_str(x->abs, 0),
 				     "flags", x->flags, "count", (json_int_t)x->count)) < 0)
 			return -EIO;
 	}
@@ -223,14 +223,14 @@ static json_t *http_json(const struct model *m, const struct conv_exchange *ex, 
 	return json_pack("{s:s,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "type", "http",
 			 "http_id", (json_int_t)ex->id,
 			 "conn_id", ex->conn ? json_integer((json_int_t)ex->conn->id) : json_null(),
-			 "method", jstr(q ? q->method : NULL, 0),
-			 "target", jstr(q ? q->target : NULL, redact),
+			 "method", exj_str(q ? q->method : NULL, 0),
+			 "target", exj_str(q ? q->target : NULL, redact),
 			 "status", r ? json_integer(r->status) : json_null(),
 			 "req_headers", headers(q, redact), "resp_headers", headers(r, redact),
 			 "t_request_ns", q ? json_integer((json_int_t)q->t_first) : json_null(),
 			 "t_response_ns", r ? json_integer((json_int_t)r->t_head) : json_null(),
 			 "resp_body_len", r ? json_integer((json_int_t)r->body_len) : json_null(),
-			 "sse", ex->is_sse, "error", jstr(conv_exchange_error(ex), 0));
+			 "sse", ex->is_sse, "error", exj_str(conv_exchange_error(ex), 0));
 }
 
 static long write_conns(const struct model *m, FILE *f, int redact)
@@ -247,8 +247,8 @@ static long write_conns(const struct model *m, FILE *f, int redact)
 				     "type", "connection", "conn_id", (json_int_t)c->id, "proc_id",
 				     p ? json_integer((json_int_t)p->id) : json_null(), "fd", c->fd,
 				     "ssl_ptr", (json_int_t)c->ptr, "t_first_ns",
-				     (json_int_t)c->t_first, "sni", jstr(c->sni, 0), "remote_addr",
-				     jstr(net ? net->addr : NULL, 0), "remote_port",
+				     (json_int_t)c->t_first, "sni", exj_str(c->sni, 0), "remote_addr",
+				     exj_str(net ? net->addr : NULL, 0), "remote_port",
 				     net ? json_integer(net->port) : json_null(), "protocol",
 				     conv_proto(c), "bytes_sent", (json_int_t)c->dir[0].bytes,
 				     "bytes_received", (json_int_t)c->dir[1].bytes, "gap_bytes",
@@ -275,10 +275,10 @@ static json_t *effect_json(const struct model *m, const struct causal_effect *e)
 
 	return json_pack("{s:s,s:I,s:o,s:o,s:s,s:s,s:I,s:I,s:o}", "type", "tool_effect",
 			 "call_id", (json_int_t)(e->call + 1),
-			 "tool_call_id", e->tool >= 0 ? jstr(c->calls[e->tool].id, 0) : json_null(),
-			 "tool_name", e->tool >= 0 ? jstr(c->calls[e->tool].name, 0) : json_null(),
+			 "tool_call_id", e->tool >= 0 ? exj_str(c->calls[e->tool].id, 0) : json_null(),
+			 "tool_name", e->tool >= 0 ? exj_str(c->calls[e->tool].name, 0) : json_null(),
 			 "kind", e->kind, "how", e->how, "ts_ns", (json_int_t)e->ts, "proc_id",
-			 (json_int_t)(e->proc ? e->proc->id : 0), "target", jstr(target, 0));
+			 (json_int_t)(e->proc ? e->proc->id : 0), "target", exj_str(target, 0));
 }
 
 long export_jsonl_write(const struct model *m, const struct causal *cz, FILE *f, int redact)

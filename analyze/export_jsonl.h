@@ -23,6 +23,10 @@ json_t *exj_call(const struct model *m, size_t i, int redact);
 /* Write every object, one per line; returns objects written or -errno. */
 long export_jsonl_write(const struct model *m, const struct causal *cz, FILE *f, int redact);
 
+/* A JSON string of @s (NULL: null), redacted unless !@redact; bytes
+ * that are not UTF-8 become '?' rather than failing the export. */
+json_t *exj_str(const char *s, int redact);
+
 /* Shared by db.c: file operation and effect names. */
 const char *exj_file_op(unsigned type);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyze/autil.h"
+#include "analyze/export_jsonl.h"
 #include "analyze/redact.h"
 
 /* Synthetic pids and tids start above the kernel's largest pid_max
@@ -49,24 +50,7 @@ struct pf {
 
 static json_t *js(const struct pf *w, const char *s)
 {
-	char *r = NULL, *q;
-	json_t *j;
-
-	if (!s)
-		return json_null();
-	if (w->redact && (r = redact_str(s)))
-		s = r;
-	j = json_string(s);
-	if (!j && (q = au_strdup(s))) {
-		/* not UTF-8: keep ASCII, mark the other bytes */
-		for (char *x = q; *x; x++)
-			if ((unsigned char)*x >= 0x80)
-				*x = '?';
-		j = json_string(q);
-		free(q);
-	}
-	free(r);
-	return j ? j : json_null();
+	return exj_str(s, w->redact);
 }
 
 /* json_sprintf rejects bytes that are not UTF-8, and names hold captured
