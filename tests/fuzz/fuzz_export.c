@@ -15,6 +15,7 @@
 #include "analyze/export_pcapng.h"
 #include "analyze/export_perfetto.h"
 #include "analyze/model.h"
+#include "tests/fuzz/fuzz_feed.h"
 
 static void on_ex(void *ctx, struct conv_exchange *ex)
 {
@@ -28,24 +29,6 @@ static void on_ex(void *ctx, struct conv_exchange *ex)
 		*slot = c;
 	else
 		llm_call_free(c);
-}
-
-static void feed(struct stream_set *s, int dir, uint64_t seq, const uint8_t *d, size_t n)
-{
-	struct cap_tls t = { .conn = 0x1000, .fd = 3, .dir = (uint16_t)dir };
-	struct cap_rec r;
-
-	memset(&r, 0, sizeof(r));
-	r.hdr.type = CAP_REC_TLS;
-	r.hdr.pid = 42;
-	r.hdr.seq = seq;
-	r.hdr.ts_ns = seq * 1000;
-	r.hdr.orig_len = (uint32_t)n;
-	r.fixed = (const uint8_t *)&t;
-	r.fixed_len = sizeof(t);
-	r.data = d;
-	r.data_len = n;
-	stream_feed(s, &r);
 }
 
 static void export(struct model *m)
@@ -74,13 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (tree_new(&m.tree) || conv_new(on_ex, &m, &m.convs) ||
 	    stream_new(conv_stream_ops(), m.convs, &m.streams))
 		abort();
-	feed(m.streams, CAP_TLS_WRITE, seq++, d, cn);
+	fuzz_feed_tls(m.streams, CAP_TLS_WRITE, seq++, d, cn);
 	if (mk) {
 		const uint8_t *r = mk + sizeof(mark) - 1;
 		size_t rn = n - (size_t)(r - d);
 
 		for (off = 0; off < rn; off += step)
-			feed(m.streams, CAP_TLS_READ, seq++, r + off,
+			fuzz_feed_tls(m.streams, CAP_TLS_READ, seq++, r + off,
 			     rn - off < step ? rn - off : step);
 	}
 	stream_finish(m.streams);
