@@ -282,12 +282,27 @@ static void print_proc(const struct an_opts *o, const struct model *m, const str
 	prefix[plen - (root ? 0 : 2)] = 0;
 }
 
+size_t an_tree_print(const struct an_opts *o, const struct model *m)
+{
+	char prefix[1024] = "";
+	size_t i, shown = 0;
+
+	for (i = 0; i < m->tree->n; i++) {
+		const struct tree_proc *p = m->tree->procs[i];
+
+		if (o->pid >= 0 ? p->pid != (uint32_t)o->pid : p->parent != NULL)
+			continue;
+		print_proc(o, m, p, prefix, 0, 1, 1);
+		shown++;
+	}
+	return shown;
+}
+
 int an_cmd_tree(int argc, char **argv)
 {
 	struct an_opts o;
 	struct model *m;
-	char prefix[1024] = "";
-	size_t i, shown = 0;
+	size_t shown;
 	int rc = an_opts_parse(&o, argc, argv, tree_usage);
 
 	if (rc >= 0)
@@ -296,14 +311,7 @@ int an_cmd_tree(int argc, char **argv)
 	m = an_load(&o);
 	if (!m)
 		return AN_EXIT_DATA;
-	for (i = 0; i < m->tree->n; i++) {
-		const struct tree_proc *p = m->tree->procs[i];
-
-		if (o.pid >= 0 ? p->pid != (uint32_t)o.pid : p->parent != NULL)
-			continue;
-		print_proc(&o, m, p, prefix, 0, 1, 1);
-		shown++;
-	}
+	shown = an_tree_print(&o, m);
 	if (!o.quiet)
 		an_err("%zu processes in the capture, %zu trees shown", m->tree->n, shown);
 	if (o.pid >= 0 && !shown)
@@ -435,12 +443,19 @@ static void explain_call(const struct an_opts *o, const struct model *m, const s
 		printf("  -> next prompt at %s\n", model_time(m, cz->win_end[i], t, sizeof(t)));
 }
 
+void an_explain_print(const struct an_opts *o, const struct model *m, const struct causal *cz)
+{
+	size_t i, ei = 0;
+
+	for (i = 0; i < m->ncalls; i++)
+		explain_call(o, m, cz, i, &ei);
+}
+
 int an_cmd_explain(int argc, char **argv)
 {
 	struct an_opts o;
 	struct causal *cz;
 	struct model *m;
-	size_t i, ei = 0;
 	int rc = an_opts_parse(&o, argc, argv, explain_usage);
 
 	if (rc >= 0)
@@ -454,8 +469,7 @@ int an_cmd_explain(int argc, char **argv)
 		model_free(m);
 		return AN_EXIT_DATA;
 	}
-	for (i = 0; i < m->ncalls; i++)
-		explain_call(&o, m, cz, i, &ei);
+	an_explain_print(&o, m, cz);
 	if (!o.quiet)
 		an_err("%zu LLM calls, %zu effects linked", m->ncalls, cz->n);
 	causal_free(cz);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "analyze/an_cmds_priv.h"
 #include "analyze/an_fmt.h"
 #include "analyze/an_info.h"
+#include "analyze/an_safeout.h"
 #include "analyze/autil.h"
 #include "analyze/bundle.h"
 #include "analyze/bundle_write.h"
@@ -183,29 +185,6 @@ static void chain_info(struct bjob *j, int i)
 	cap_reader_close(r);
 }
 
-/* The SQLite export, as `asanalyze export --sqlite` writes it. */
-static int write_db(struct bjob *j)
-{
-	struct an_opts ao = { .verb = "bundle", .pricing = j->o.pricing,
-			      .no_redact = j->o.no_redact, .quiet = j->o.quiet, .pid = -1,
-			      .files = j->o.files, .nfiles = j->o.nfiles };
-	struct db_opts dopts = { .redact = !j->o.no_redact, .causal = 1 };
-	struct db_counts cnt;
-	struct model *m = an_load(&ao);
-	char msg[512];
-	int rc;
-
-	if (!m)
-		return -EBADMSG;
-	rc = db_write(m, NULL, j->dbtmp, &dopts, &cnt, msg, sizeof(msg));
-	model_free(m);
-	if (rc) {
-		an_err("'%s': %s", j->dbtmp, msg);
-		return rc;
-	}
-	return 0;
-}
-
 /* Run verb @fn in a child with stdout and stderr into a memfd; returns
  * the memfd (its output) or -1. */
 static int run_verb(int (*fn)(int, char **), char **argv)
@@ -260,6 +239,118 @@ static void copy_out(FILE *f, int fd, size_t max)
 		fprintf(f, "... %zu more lines: run the verb on the bundle to see them all\n", more);
 	free(line);
 	fclose(in);
+}
+
+/*
+ * A stream into @dst keeping the first @max lines (0: all) and counting the
+ * rest, as the summary shows a verb's output.
+ */
+struct capped {
+	FILE *dst;
+	size_t max, lines, more;
+	int mid;               /* in a line not yet ended */
+};
+
+static ssize_t capped_write(void *ctx, const char *p, size_t n)
+{
+	struct capped *c = ctx;
+	const char *nl;
+	size_t start = 0, end;
+
+	while (start < n) {
+		nl = memchr(p + start, '\n', n - start);
+		end = nl ? (size_t)(nl - p) + 1 : n;
+		if (!c->max || c->lines < c->max)
+			fwrite(p + start, 1, end - start, c->dst);
+		else if (!c->mid)
+			c->more++;
+		c->mid = !nl;
+		c->lines += nl != NULL;
+		start = end;
+	}
+	return (ssize_t)n;
+}
+
+enum { PART_TREE, PART_CONV, PART_EXPLAIN };
+
+/* A verb's output for the model built once, into @f: the verbs print on
+ * stdout, so stdout is that stream (escaped, as the verbs escape it) for
+ * the while. */
+static void section_model(FILE *f, const char *title, const char *verb, size_t max, int part,
+			  const struct an_opts *o, const struct model *m, const struct causal *cz)
+{
+	cookie_io_functions_t io = { .write = capped_write };
+	struct capped c = { .dst = f, .max = max };
+	FILE *cf, *safe = NULL, *saved = stdout;
+
+	fprintf(f, "\n==== %s (asanalyze %s BUNDLE) ====\n\n", title, verb);
+	cf = fopencookie(&c, "w", io);
+	if (cf)
+		safe = an_safeout_open(cf);
+	if (!safe) {
+		fprintf(f, "(could not run: %s)\n", strerror(errno));
+		if (cf)
+			fclose(cf);
+		return;
+	}
+	stdout = safe;
+	if (part == PART_TREE)
+		an_tree_print(o, m);
+	else if (part == PART_CONV)
+		an_conv_print(o, m);
+	else
+		an_explain_print(o, m, cz);
+	fclose(safe); /* flushed into cf, which stays open */
+	stdout = saved;
+	fclose(cf);
+	if (c.more)
+		fprintf(f, "... %zu more lines: run the verb on the bundle to see them all\n",
+			c.more);
+}
+
+/* The summary's model sections, in a thread of their own while the main
+ * one finishes the SQLite export; both only read the model. */
+struct parts {
+	FILE *f;
+	struct an_opts o;
+	const struct model *m;
+	const struct causal *cz;
+	pthread_t t;
+	int running;
+	struct model_bg_free free; /* the model, freed once both are done */
+};
+
+static void *parts_run(void *ctx)
+{
+	struct parts *p = ctx;
+
+	section_model(p->f, "process tree", "tree", 5 * SUMMARY_LINES, PART_TREE, &p->o, p->m,
+		      p->cz);
+	section_model(p->f, "LLM conversations", "conversations", SUMMARY_LINES, PART_CONV,
+		      &p->o, p->m, p->cz);
+	section_model(p->f, "prompt -> tool call -> effects", "explain", SUMMARY_LINES,
+		      PART_EXPLAIN, &p->o, p->m, p->cz);
+	return NULL;
+}
+
+static void parts_wait(struct parts *p)
+{
+	if (p->running)
+		pthread_join(p->t, NULL);
+	else if (p->m) /* no thread: printed here */
+		parts_run(p);
+	p->running = 0;
+	p->m = NULL;
+}
+
+/* db_opts.rows_done: the export no longer reads the model; once the
+ * summary is done too, free it on the second core while SQLite indexes. */
+static void parts_rows_done(void *ctx)
+{
+	struct parts *p = ctx;
+
+	parts_wait(p);
+	model_free_start(&p->free);
 }
 
 static void section(FILE *f, struct bjob *j, const char *title, int (*fn)(int, char **),
@@ -326,20 +417,90 @@ static void summary_head(FILE *f, struct bjob *j)
 	}
 }
 
+/* The model's rows into the SQLite export as it is built (db_stream), or
+ * all at the end when that cannot start. */
+static struct model *load(struct bjob *j, const struct an_opts *ao, struct db_stream **ds)
+{
+	struct db_counts cnt;
+	struct model *m;
+	char msg[512];
+
+	if (db_stream_open(j->dbtmp, ds, msg, sizeof(msg)))
+		*ds = NULL;
+	m = an_load_rows(ao, *ds ? db_stream_row : NULL, *ds);
+	if (!m && *ds)
+		db_stream_finish(*ds, NULL, NULL, NULL, &cnt, NULL, 0);
+	return m;
+}
+
+/*
+ * Build the model once, for the summary's tree, conversations and explain
+ * and for the SQLite export (as `asanalyze export --sqlite` writes it):
+ * building it is most of the work of a bundle.  The summary is printed
+ * while the export is finished, and the model is freed on the second core
+ * while SQLite builds its indexes.
+ */
+static int analyze(struct bjob *j, FILE *f)
+{
+	struct an_opts ao = { .verb = "bundle", .pricing = j->o.pricing,
+			      .no_redact = j->o.no_redact, .quiet = j->o.quiet, .pid = -1,
+			      .files = j->o.files, .nfiles = j->o.nfiles };
+	struct parts p = { .f = f };
+	struct db_opts dopts = { .redact = !j->o.no_redact, .causal = 1,
+				 .rows_done = parts_rows_done, .rows_ctx = &p };
+	struct db_stream *ds;
+	struct causal *cz = NULL;
+	struct db_counts cnt;
+	struct model *m;
+	char msg[512];
+	int rc;
+
+	m = load(j, &ao, &ds);
+	if (!m)
+		return -EBADMSG;
+	if (causal_build(m, &cz)) {
+		if (ds)
+			db_stream_finish(ds, NULL, NULL, NULL, &cnt, NULL, 0);
+		model_free(m);
+		an_err("out of memory");
+		return -ENOMEM;
+	}
+	p.o = ao;
+	p.o.quiet = 1; /* the sections are the verbs' output with -q */
+	p.m = p.free.m = m;
+	p.cz = cz;
+	p.running = !pthread_create(&p.t, NULL, parts_run, &p);
+	rc = ds ? db_stream_finish(ds, m, cz, &dopts, &cnt, msg, sizeof(msg))
+		: db_write(m, cz, j->dbtmp, &dopts, &cnt, msg, sizeof(msg));
+	parts_wait(&p); /* when rows_done was not reached */
+	if (p.free.started)
+		pthread_join(p.free.t, NULL);
+	else
+		model_free(m);
+	causal_free(cz);
+	if (rc)
+		an_err("'%s': %s", j->dbtmp, msg);
+	return rc;
+}
+
 static int make_summary(struct bjob *j)
 {
 	FILE *f = open_memstream(&j->summary, &j->summary_len);
+	int rc;
 
-	if (!f)
+	if (!f) {
+		an_err("out of memory");
 		return -ENOMEM;
+	}
 	summary_head(f, j);
+	/* info reads the files, not the model: a child, before the model exists */
 	section(f, j, "capture summary", an_info_main, "info", 0);
-	section(f, j, "process tree", an_cmd_tree, "tree", 5 * SUMMARY_LINES);
-	section(f, j, "LLM conversations", an_cmd_conversations, "conversations",
-		SUMMARY_LINES);
-	section(f, j, "prompt -> tool call -> effects", an_cmd_explain, "explain",
-		SUMMARY_LINES);
-	return fclose(f) ? -ENOMEM : 0;
+	rc = analyze(j, f);
+	if (fclose(f) && !rc) {
+		an_err("out of memory");
+		rc = -ENOMEM;
+	}
+	return rc;
 }
 
 static void pack_progress(void *ctx, uint64_t done)
@@ -487,12 +648,8 @@ int an_cmd_bundle(int argc, char **argv)
 	for (i = 0; i < j.o.nfiles; i++)
 		chain_info(&j, i);
 	an_progress_end(&j.pg);
-	if (write_db(&j))
+	if (make_summary(&j))
 		goto out;
-	if (make_summary(&j)) {
-		an_err("out of memory");
-		goto out;
-	}
 	if (pack(&j, &w))
 		goto out;
 	members = w.n;

@@ -161,12 +161,32 @@ static void print_plain(const struct an_opts *o, const struct model *m, uint64_t
 	}
 }
 
+void an_conv_print(const struct an_opts *o, const struct model *m)
+{
+	size_t i, plain = 0;
+
+	for (i = 0; i < m->ncalls; i++) {
+		if (o->json) {
+			json_t *j = exj_call(m, i, !o->no_redact);
+
+			json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
+			putchar('\n');
+			json_decref(j);
+		} else {
+			print_plain(o, m, m->calls[i]->t_req, &plain);
+			print_call(o, m, i);
+		}
+	}
+	if (!o->json)
+		print_plain(o, m, UINT64_MAX, &plain);
+}
+
 int an_cmd_conversations(int argc, char **argv)
 {
 	struct an_opts o;
 	struct model *m;
 	double cost = 0;
-	size_t i, errs = 0, plain = 0;
+	size_t i, errs = 0;
 	int rc = an_opts_parse(&o, argc, argv, conv_usage);
 
 	if (rc >= 0)
@@ -177,22 +197,11 @@ int an_cmd_conversations(int argc, char **argv)
 	m = an_load(&o);
 	if (!m)
 		return AN_EXIT_DATA;
+	an_conv_print(&o, m);
 	for (i = 0; i < m->ncalls; i++) {
-		if (o.json) {
-			json_t *j = exj_call(m, i, !o.no_redact);
-
-			json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(9));
-			putchar('\n');
-			json_decref(j);
-		} else {
-			print_plain(&o, m, m->calls[i]->t_req, &plain);
-			print_call(&o, m, i);
-		}
 		cost += m->calls[i]->cost;
 		errs += m->calls[i]->error != NULL;
 	}
-	if (!o.json)
-		print_plain(&o, m, UINT64_MAX, &plain);
 	if (!o.quiet)
 		an_err("%zu LLM calls (%zu with problems) in %zu HTTP exchanges on %zu TLS "
 		       "connections, cost $%.4f", m->ncalls, errs, m->convs->nex, m->streams->n,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * an_cmds_export.c - `asanalyze export --sqlite OUT.db | --jsonl OUT FILE...`
+ * an_cmds_export.c - `asanalyze export --sqlite OUT.db | --jsonl OUT | ... FILE...`
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,7 +16,9 @@
 #include "analyze/export_perfetto.h"
 
 static const char export_usage[] =
-	"usage: asanalyze export (--sqlite OUT.db | --jsonl OUT) [OPTIONS] FILE...\n"
+	"usage: asanalyze export OUTPUT... [OPTIONS] FILE...\n"
+	"  OUTPUT: --sqlite OUT.db, --jsonl OUT, --otlp OUT.json,\n"
+	"          --otlp-endpoint URL, --perfetto OUT.json, --pcapng OUT.pcapng\n"
 	"\n"
 	"Write the analysis model: processes, execs, files, connections, TLS chunks,\n"
 	"HTTP messages, LLM calls, messages, tool calls, tool effects and drops.\n"
@@ -128,7 +130,9 @@ int an_cmd_export(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (!o.sqlite && !o.jsonl && !o.perfetto && !o.pcapng && !o.otlp && !o.otlp_endpoint)
-		return an_usage(o.verb, "give --sqlite OUT.db or --jsonl OUT");
+		return an_usage(o.verb, "give an output: --sqlite OUT.db, --jsonl OUT, "
+				"--otlp OUT.json, --otlp-endpoint URL, --perfetto OUT.json or "
+				"--pcapng OUT.pcapng");
 	if (o.otlp_content && !o.otlp && !o.otlp_endpoint)
 		return an_usage(o.verb, "--otlp-content needs --otlp or --otlp-endpoint");
 	/* --sqlite alone: its file, connection and chunk rows are written on

@@ -51,6 +51,15 @@ const char *an_dur(uint64_t ns, char *buf, size_t size);
 
 const char *an_proc_name(const struct tree_proc *p);
 
+/*
+ * What tree, conversations and explain print on stdout, for a model built
+ * once (bundle's SUMMARY.txt): @o gives --pid, --json, --full and
+ * --no-redact.  an_tree_print returns the number of trees shown.
+ */
+size_t an_tree_print(const struct an_opts *o, const struct model *m);
+void an_conv_print(const struct an_opts *o, const struct model *m);
+void an_explain_print(const struct an_opts *o, const struct model *m, const struct causal *cz);
+
 /* export --otlp / --otlp-endpoint (an_cmds_otlp.c); returns an exit code. */
 int an_export_otlp(const struct an_opts *o, const struct model *m, const struct causal *cz);
 

@@ -23,6 +23,23 @@
 #define MEMFD_PREFIX "/memfd:"
 #define MEMFD_SUFFIX " (deleted)"
 #define MEMFD_NAME_MAX 249
+#define TAR_BLOCK 512
+
+/*
+ * What one bundle may unpack to: members are copied into memory (captures,
+ * the manifest) or at least hashed (the rest), so a bundle whose members
+ * claim far more than its own size (a zstd bomb, a sparse member, a forged
+ * size) is refused before the copy rather than filling memory or taking
+ * minutes.  Captures are zstd already, so honest bundles stay near 1:1;
+ * the SQLite export compresses some 5-10 times.
+ */
+#define LIMIT_RATIO 64
+#define LIMIT_FLOOR (64ull << 20)
+
+struct budget {
+	uint64_t limit, used;  /* member bytes (and headers) so far */
+	int from_env;
+};
 
 void bundle_hex(const uint8_t sha[32], char hex[65])
 {
@@ -34,6 +51,80 @@ void bundle_hex(const uint8_t sha[32], char hex[65])
 		hex[2 * i + 1] = d[sha[i] & 15];
 	}
 	hex[64] = 0;
+}
+
+/* "123", "64k", "512M", "2G" (powers of 1024); 0 on success. */
+static int parse_size(const char *s, uint64_t *v)
+{
+	unsigned long long n;
+	char *end;
+	int shift = 0;
+
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || (shift && n > (UINT64_MAX >> shift)))
+		return -EINVAL;
+	*v = (uint64_t)n << shift;
+	return 0;
+}
+
+/* LIMIT_RATIO times the bundle's size, at least LIMIT_FLOOR; or
+ * $ASIGHT_BUNDLE_MAX (bytes, 0: no limit). */
+static int budget_init(struct budget *bg, const char *path, char *msg, size_t msg_size)
+{
+	const char *env = getenv(BUNDLE_LIMIT_ENV);
+	struct stat st;
+
+	memset(bg, 0, sizeof(*bg));
+	if (env && *env) {
+		if (parse_size(env, &bg->limit)) {
+			snprintf(msg, msg_size, "%s: not a size: '%s'", BUNDLE_LIMIT_ENV, env);
+			return -EINVAL;
+		}
+		if (!bg->limit)
+			bg->limit = UINT64_MAX;
+		bg->from_env = 1;
+		return 0;
+	}
+	bg->limit = LIMIT_FLOOR;
+	if (!stat(path, &st) && (uint64_t)st.st_size > LIMIT_FLOOR / LIMIT_RATIO)
+		bg->limit = (uint64_t)st.st_size > UINT64_MAX / LIMIT_RATIO
+				    ? UINT64_MAX : (uint64_t)st.st_size * LIMIT_RATIO;
+	return 0;
+}
+
+/* Charge @n bytes of member @name (at tar offset @off; @size bytes, or at
+ * least that when @more) against @bg; 0, or -EFBIG with @msg saying what. */
+static int budget_take(struct budget *bg, const char *path, const char *name, int64_t off,
+		       uint64_t n, uint64_t size, int more, char *msg, size_t msg_size)
+{
+	char lim[64];
+
+	if (n <= bg->limit - bg->used) {
+		bg->used += n;
+		return 0;
+	}
+	if (bg->from_env)
+		snprintf(lim, sizeof(lim), "%s=%llu", BUNDLE_LIMIT_ENV,
+			 (unsigned long long)bg->limit);
+	else
+		snprintf(lim, sizeof(lim), "%d times its size, at least %llu MiB", LIMIT_RATIO,
+			 (unsigned long long)(LIMIT_FLOOR >> 20));
+	snprintf(msg, msg_size, "'%s:%s': tar offset %lld: member of %s%llu bytes is past the "
+		 "bundle's unpack limit of %llu bytes (%s); %s raises it", path, name,
+		 (long long)off, more ? "at least " : "", (unsigned long long)size,
+		 (unsigned long long)bg->limit, lim, BUNDLE_LIMIT_ENV);
+	return -EFBIG;
 }
 
 /* The first 512 bytes (one tar header) of @path, decompressed when it is
@@ -124,7 +215,7 @@ static int is_capture_member(const char *name)
 /* Copy the current entry's data: hashed, into a memfd for captures, into
  * memory for the manifest. */
 static int read_member(struct archive *a, struct bundle *b, struct bundle_member *m,
-		       char *msg, size_t msg_size)
+		       struct budget *bg, int64_t off, char *msg, size_t msg_size)
 {
 	static const size_t chunk = 256 * 1024;
 	EVP_MD_CTX *h = EVP_MD_CTX_new();
@@ -143,6 +234,10 @@ static int read_member(struct archive *a, struct bundle *b, struct bundle_member
 	}
 	EVP_DigestInit_ex(h, EVP_sha256(), NULL);
 	while ((n = archive_read_data(a, buf, chunk)) > 0) {
+		/* the size was checked before; this stops a reader that lies */
+		if ((rc = budget_take(bg, b->path, m->name, off, (uint64_t)n,
+				      m->size + (uint64_t)n, 1, msg, msg_size)))
+			goto out;
 		EVP_DigestUpdate(h, buf, (size_t)n);
 		m->size += (uint64_t)n;
 		if (m->fd >= 0 && (rc = write_all(m->fd, buf, (size_t)n))) {
@@ -166,11 +261,13 @@ out:
 	return rc;
 }
 
-static int add_member(struct bundle *b, struct archive *a, struct archive_entry *e, char *msg,
-		      size_t msg_size)
+static int add_member(struct bundle *b, struct archive *a, struct archive_entry *e,
+		      struct budget *bg, char *msg, size_t msg_size)
 {
+	int64_t off = archive_read_header_position(a), size = archive_entry_size(e);
 	struct bundle_member *m, *nm;
 	struct timespec ts[2];
+	int rc;
 
 	nm = realloc(b->m, (b->n + 1) * sizeof(*b->m));
 	if (!nm)
@@ -184,8 +281,15 @@ static int add_member(struct bundle *b, struct archive *a, struct archive_entry 
 		return -ENOMEM;
 	b->n++;
 	m->mtime = archive_entry_mtime(e);
+	/* the header's own bytes count too: no end of empty members either */
+	if ((rc = budget_take(bg, b->path, m->name, off, TAR_BLOCK, TAR_BLOCK, 1, msg, msg_size)))
+		return rc;
 	if (archive_entry_filetype(e) != AE_IFREG)
 		return 0;
+	/* refused before a byte is copied; charged as it is read */
+	if (archive_entry_size_is_set(e) && size > 0 && (uint64_t)size > bg->limit - bg->used)
+		return budget_take(bg, b->path, m->name, off, (uint64_t)size, (uint64_t)size, 0,
+				   msg, msg_size);
 	if (is_capture_member(m->name)) {
 		m->fd = member_memfd(b->path, m->name);
 		if (m->fd < 0) {
@@ -196,8 +300,8 @@ static int add_member(struct bundle *b, struct archive *a, struct archive_entry 
 		snprintf(m->path, sizeof(m->path), FD_PREFIX "%d", m->fd);
 		b->ncaptures++;
 	}
-	if (read_member(a, b, m, msg, msg_size))
-		return -EBADMSG;
+	if ((rc = read_member(a, b, m, bg, off, msg, msg_size)))
+		return rc == -EFBIG ? rc : -EBADMSG;
 	if (m->fd >= 0) {
 		/* the member's time, so a cache stamped with it stays fresh */
 		ts[0].tv_sec = ts[1].tv_sec = m->mtime;
@@ -212,6 +316,7 @@ int bundle_read(const char *path, struct bundle **out, char *msg, size_t msg_siz
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct bundle *b = calloc(1, sizeof(*b));
+	struct budget bg;
 	int rc = 0, r;
 
 	*out = NULL;
@@ -220,6 +325,8 @@ int bundle_read(const char *path, struct bundle **out, char *msg, size_t msg_siz
 		rc = -ENOMEM;
 		goto fail;
 	}
+	if ((rc = budget_init(&bg, path, msg, msg_size)))
+		goto fail;
 	archive_read_support_filter_zstd(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, path, 256 * 1024) != ARCHIVE_OK) {
@@ -229,7 +336,7 @@ int bundle_read(const char *path, struct bundle **out, char *msg, size_t msg_siz
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		msg[0] = 0;
-		rc = add_member(b, a, e, msg, msg_size);
+		rc = add_member(b, a, e, &bg, msg, msg_size);
 		if (rc) {
 			if (!msg[0])
 				snprintf(msg, msg_size, "'%s': %s", path, strerror(-rc));

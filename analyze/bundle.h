@@ -28,6 +28,10 @@
 #define BUNDLE_SUMMARY "SUMMARY.txt"
 #define BUNDLE_MANIFEST "MANIFEST.json"
 #define BUNDLE_SUMS "SHA256SUMS"
+/* Bytes a bundle may unpack to (members and their headers): by default 64
+ * times the bundle's size, at least 64 MiB; this variable (bytes, or with
+ * k, M, G; 0: no limit) replaces it.  See bundle_read. */
+#define BUNDLE_LIMIT_ENV "ASIGHT_BUNDLE_MAX"
 
 struct bundle_member {
 	char *name;            /* member path in the archive */
@@ -54,7 +58,8 @@ int bundle_detect(const char *path);
 /*
  * Read every member of bundle @path: capture members into memfds, the
  * manifest into memory, every member hashed.  0, or -errno with @msg
- * naming the bundle (and member).
+ * naming the bundle (and member); -EFBIG when the members would unpack
+ * past the limit (BUNDLE_LIMIT_ENV), refused before they are copied.
  */
 int bundle_read(const char *path, struct bundle **out, char *msg, size_t msg_size);
 

@@ -17,6 +17,7 @@
 #include "analyze/autil.h"
 #include "analyze/redact.h"
 #include "format/cap_buf.h"
+#include "format/cap_record.h"
 
 #define PX_MSS 1400u             /* payload per segment: fits any MTU */
 #define PX_ACK_EVERY 32768u      /* the receiver acks this often (64 KiB window) */
@@ -27,7 +28,7 @@ struct px_write {
 	uint64_t ts, order;
 	uint32_t conn;           /* index into px.conns */
 	int dir;                 /* 0 client to server, 1 back */
-	uint8_t *p;
+	uint8_t *p;              /* NULL: the handshake (at connect time) */
 	size_t n;
 };
 
@@ -660,6 +661,7 @@ static int conn_init(struct px *x, struct px_conn *c, const struct stream_conn *
 	const struct model_net *net = model_conn_net(x->m, sc);
 	const struct tree_proc *p = model_conn_proc(x->m, sc);
 	char comm[sizeof(p->comm)] = "?", *sni = NULL, ep[96] = "unknown";
+	struct px_write *w;
 
 	c->sc = sc;
 	c->used = 1;
@@ -683,6 +685,15 @@ static int conn_init(struct px *x, struct px_conn *c, const struct stream_conn *
 				  sni ? " sni " : "", sni ? sni : "", EXPORT_PCAPNG_PORT);
 	free(sni);
 	c->t_base = sc->t_first;
+	/* the handshake at its connect(), among the writes (p NULL), so the
+	 * time to the first byte reads right; without one, at the first write */
+	if (net && net->type == CAP_REC_CONNECT) {
+		w = au_push(&x->w, &x->nw, &x->cw, sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		*w = (struct px_write){ .ts = net->ts, .order = x->order++,
+					.conn = (uint32_t)(sc->id - 1) };
+	}
 	return c->comment && c->first_comment ? 0 : -ENOMEM;
 }
 
@@ -747,6 +758,8 @@ static void send_all(struct px *x)
 		t.ts = (uint64_t)((int64_t)w->ts + off);
 		if (!c->open)
 			tcp_open(x, c, t.ts);
+		if (!w->p) /* the handshake: done here or by earlier data */
+			continue;
 		tcp_data(x, c, &t);
 		if (!--c->writes)
 			tcp_close(x, c, t.ts);

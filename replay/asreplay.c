@@ -125,7 +125,11 @@ static void progress(void *ctx, const char *what, int pct)
 	struct progress *p = ctx;
 
 	if (pct == -2) {
-		fprintf(stderr, "%sasreplay: warning: %s\n", p->tty ? "\r\033[K" : "", what);
+		char w[1024];
+
+		snprintf(w, sizeof(w), "%s", what);
+		bundle_fix_text(w, sizeof(w)); /* a bundle member by its name */
+		fprintf(stderr, "%sasreplay: warning: %s\n", p->tty ? "\r\033[K" : "", w);
 		return;
 	}
 	if (p->quiet || (!strcmp(what, p->last_what) && (pct == p->last_pct || !p->tty)))
@@ -173,6 +177,8 @@ static void cache_attach(struct cache *c, struct tui_model *m)
 	c->over = 1;
 	if (!rc)
 		tui_build_drop(c->bg);
+	else
+		bundle_fix_text(msg, sizeof(msg));
 	if (c->a) {
 		c->a->note[0] = 0;
 		if (rc)
@@ -222,6 +228,7 @@ static int open_building(const char *const *files, size_t n, const char *db,
 	if (p->tty && !p->quiet)
 		fputs("\r\033[K", stderr);
 	if (rc) {
+		bundle_fix_text(msg, sizeof(msg));
 		fprintf(stderr, "asreplay: %s\n", msg);
 		return -1;
 	}
@@ -251,12 +258,14 @@ static int open_model(const struct opts *o, struct progress *p, struct tui_model
 		if (o->db)
 			snprintf(db, sizeof(db), "%s", o->db);
 		else if (tui_build_path(files, n, db, sizeof(db)))
-			return fprintf(stderr, "asreplay: '%s': path too long\n", files[0]), -1;
+			return fprintf(stderr, "asreplay: '%s': path too long\n",
+				       bundle_name(files[0], msg, sizeof(msg))), -1;
 		if (!o->print && (o->rebuild || !tui_build_fresh(db, files, n)))
 			return open_building(files, n, db, o, p, m, c);
 		if (o->rebuild || !tui_build_fresh(db, files, n)) {
 			rc = tui_build_run(files, n, db, &o->build, progress, p, msg, sizeof(msg));
 			if (rc) {
+				bundle_fix_text(msg, sizeof(msg));
 				fprintf(stderr, "%sasreplay: %s\n", p->tty ? "\r\033[K" : "", msg);
 				return -1;
 			}
@@ -266,6 +275,7 @@ static int open_model(const struct opts *o, struct progress *p, struct tui_model
 	if (p->tty && !p->quiet)
 		fputs("\r\033[K", stderr);
 	if (rc) {
+		bundle_fix_text(msg, sizeof(msg));
 		fprintf(stderr, "asreplay: '%s': %s\n", db, msg);
 		return -1;
 	}

@@ -4,7 +4,8 @@
 # and GNU tar list the members, sha256sum -c checks the extracted manifest,
 # sqlite3 opens the export; asanalyze (info, tree, conversations, explain,
 # dump, verify) and asreplay read the bundle directly and say what they say
-# on the captures; one changed byte in a capture member fails verify.
+# on the captures; one changed byte in a capture member fails verify, and
+# asreplay's error on it names the bundle and member.
 . tests/lib.sh
 
 T=$O/asanalyze
@@ -142,4 +143,28 @@ check "asreplay: same timeline" cmp "$TMPD/replay.files" "$TMPD/replay.bundle"
 check "asreplay caches the bundle's analysis beside it" [ -s "$B.db" ]
 "$P" --print -q "$B" >"$TMPD/replay.bundle2" 2>&1
 check "asreplay: same timeline from the cache" cmp "$TMPD/replay.files" "$TMPD/replay.bundle2"
+
+# ---- asreplay on the bundle with the altered member: the reader's error
+# names the bundle and the member, not the memfd it was read from
+"$P" --print -q "$TMPD/bad.tar.zst" >/dev/null 2>"$TMPD/replay.bad.err"
+check "asreplay --print on the altered bundle exits non-zero" [ $? != 0 ]
+check_grep "... naming the bundle and the member" \
+	"^asreplay: '$TMPD/bad.tar.zst:captures/rec.pcapng.zst': offset [0-9]+: " \
+	"$TMPD/replay.bad.err"
+check "... and no /proc/self/fd path" sh -c "! grep -q /proc/self/fd '$TMPD/replay.bad.err'"
+
+# ---- SUMMARY.txt's tree, conversations and explain come from one model:
+# each is what the verb prints on the captures (blank lines aside)
+part() { # TITLE: that section of the summary
+	awk -v t="==== $1 " 'index($0, "==== ") == 1 { on = index($0, t) == 1; next } on' \
+		"$X/SUMMARY.txt" | grep -v '^$'
+}
+for v in "tree:process tree" "conversations:LLM conversations" \
+	"explain:prompt -> tool call -> effects"; do
+	# shellcheck disable=SC2086
+	"$T" "${v%%:*}" -q $FILES 2>/dev/null | grep -v '^$' >"$TMPD/part.verb"
+	part "${v#*:}" >"$TMPD/part.summary"
+	check "summary: ${v%%:*} as the verb prints it" sh -c \
+		"[ -s '$TMPD/part.verb' ] && cmp '$TMPD/part.verb' '$TMPD/part.summary'"
+done
 done_testing

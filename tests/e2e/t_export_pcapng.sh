@@ -4,7 +4,8 @@
 # TLS mock, and HTTP/2 from curl --http2 against nghttpd.  tshark must find
 # the request paths, response fields, the prompt and the answer in "follow
 # http", the pid and comm in the packet comments, segments within the MSS,
-# wall-clock times, and no key unless --no-redact.
+# wall-clock times, the handshake at the connect() record's time, and no
+# key unless --no-redact.
 . tests/lib.sh
 
 T=$O/asanalyze
@@ -94,6 +95,33 @@ check "keys redacted by default" sh -c \
 	"! grep -aEq 'FAKEKEYFORTESTS|CURLFAKEKEY|FAKECOOKIE' '$P' && grep -aq 'x-api-key: \\[REDACTED\\]' '$P'"
 check "--no-redact keeps them" sh -c \
 	"'$T' export -q --no-redact --pcapng - '$C' | grep -aq CURLFAKEKEY"
+
+# the handshake at the connection's connect(), not at its first write, so
+# Wireshark's time to the first byte is right: each SYN's time is the
+# wall-clock time of its connect record (the SQLite export's connections
+# row of that TLS connection, plus meta.mono_to_real_ns), to the microsecond
+"$T" export -q --sqlite "$TMPD/h1.db" "$C"
+$TS -r "$P" -Y "tcp.flags.syn == 1 && tcp.flags.ack == 0" -T fields -e frame.time_epoch \
+	-e frame.comment >"$TMPD/syn.txt"
+check "SYN at the connect() time of its connection (wall clock, within 1 us)" python3 -c '
+import re, sqlite3, sys
+db = sqlite3.connect(sys.argv[2])
+off = int(db.execute("SELECT value FROM meta WHERE key = ?", ("mono_to_real_ns",)).fetchone()[0])
+conn = dict(db.execute("SELECT t.tls_id, c.ts_ns FROM tls_connections t JOIN connections c "
+                       "ON c.conn_id = t.conn_id WHERE c.op = ?", ("connect",)))
+n = 0
+for l in open(sys.argv[1]):
+    t, c = l.rstrip("\n").split("\t")
+    s, _, f = t.partition(".")
+    ns = int(s) * 10**9 + int((f + "000000000")[:9])
+    i = int(re.match(r"pid \d+ comm \S+ conn (\d+)", c).group(1))
+    if i not in conn:
+        sys.exit("conn %d: no connect record" % i)
+    if abs(ns - (conn[i] + off)) > 1000:
+        sys.exit("conn %d: SYN at %d, connect at %d" % (i, ns, conn[i] + off))
+    n += 1
+sys.exit(0 if n >= 3 else "only %d SYNs" % n)
+' "$TMPD/syn.txt" "$TMPD/h1.db"
 
 # HTTP/2 over IPv6: curl --http2 against nghttpd on ::1
 NGHTTPD=$(command -v nghttpd || ls /usr/sbin/nghttpd 2>/dev/null)
