@@ -188,7 +188,7 @@ int BPF_PROG(asr_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	}
 	if (!traced_tgid(tgid))
 		return 0;
-	note_exec_file(BPF_CORE_READ(bprm, file));
+	note_exec_file(bprm->file);
 	if (!(cfg_probes & ASR_PR_PROC))
 		return 0;
 	s = scratch_get();

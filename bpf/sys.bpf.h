@@ -54,23 +54,6 @@
 #define NR_openat2 437
 #define NR_fchmodat2 452
 
-/*
- * Arguments saved at sys_enter for sys_exit, one slot per thread.  Task
- * local storage rather than a hash keyed by tid: it costs about 150 ns per
- * syscall instead of about 400 (measured on the storm of tests/bench), has
- * no capacity to overflow, and goes away with the task.  A slot is marked
- * empty with nr = SYSARGS_EMPTY instead of being deleted, so the storage is
- * allocated once per thread.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct sys_args);
-} sysargs SEC(".maps");
-
-#define SYSARGS_EMPTY ((__u64)-1)
-
 /* probe slot for a syscall number, or -1 when it is not recorded */
 static __always_inline int sys_probe(long nr)
 {
@@ -115,36 +98,44 @@ static __always_inline int sys_is_sockio(long nr)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(asr_sys_enter, struct pt_regs *regs, long nr)
 {
-	struct sys_args a = {}, *slot;
+	struct task_struct *task;
+	struct sys_args *slot;
+	__u32 mode = 0;
 	int p;
 
 	if (sys_is_sockio(nr) && (cfg_probes & ASR_PR_TLS)) {
-		tls_note_fd((__u32)bpf_get_current_pid_tgid(), regs->di);
+		tls_note_fd(regs->di);
 		aead_note_sys(nr, regs->di); /* tls_aead.bpf.h */
 	}
 	p = sys_probe(nr);
-	if (p < 0 || !traced_current())
+	if (p < 0)
 		return 0;
-	a.nr = nr;
-	a.a[0] = regs->di;
-	a.a[1] = regs->si;
-	a.a[2] = regs->dx;
-	a.a[3] = regs->r10;
-	a.a[4] = regs->r8;
-	a.a[5] = regs->r9;
+	task = bpf_get_current_task_btf();
+	slot = bpf_task_storage_get(&sysargs, task, 0, 0);
+	if (!traced_slot(slot))
+		return 0;
 	if (nr == NR_close) {
-		a.mode = file_mode(fd_file(a.a[0])) & S_IFMT;
-		if (a.mode != S_IFSOCK && a.mode != S_IFREG)
+		mode = file_mode(fd_file(regs->di)) & S_IFMT;
+		if (mode != S_IFSOCK && mode != S_IFREG)
 			return 0;
-		if (!(cfg_probes & (a.mode == S_IFSOCK ? ASR_PR_NET : ASR_PR_FILE)))
+		if (!(cfg_probes & (mode == S_IFSOCK ? ASR_PR_NET : ASR_PR_FILE)))
 			return 0;
 	}
-	if (nr == NR_mmap && (!(a.a[2] & PROT_EXEC_) || (int)a.a[4] < 0))
+	if (nr == NR_mmap && (!(regs->dx & PROT_EXEC_) || (int)regs->r8 < 0))
 		return 0;
-	slot = bpf_task_storage_get(&sysargs, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (slot)
-		*slot = a;
+	if (!slot)
+		slot = bpf_task_storage_get(&sysargs, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!slot)
+		return 0;
+	/* straight into the slot: no copy through the stack */
+	slot->nr = nr;
+	slot->a[0] = regs->di;
+	slot->a[1] = regs->si;
+	slot->a[2] = regs->dx;
+	slot->a[3] = regs->r10;
+	slot->a[4] = regs->r8;
+	slot->a[5] = regs->r9;
+	slot->mode = mode;
 	return 0;
 }
 
@@ -311,7 +302,7 @@ static __always_inline void write_rec(struct sys_args *a, long ret)
 	hdr_fill(h, CAP_REC_WRITE, sizeof(*f));
 	f->ret = ret;
 	f->fd = a->a[0];
-	f->flags = BPF_CORE_READ(file, f_flags);
+	f->flags = file->f_flags; /* file is not NULL: mode is S_IFREG */
 	f->mode = mode;
 	f->syscall_nr = a->nr;
 	f->count = vec ? (ret > 0 ? ret : 0) : a->a[2];

@@ -216,7 +216,11 @@ static void stats_update(struct rec_writer *rw, uint64_t *drops, uint64_t *trunc
 						    a->events - b->events, a->drops - b->drops,
 						    a->truncs - b->truncs };
 
-			s.drops += e.drops;
+			/* the total is records lost, the holes in seq; a control
+			 * message (exec-time discovery) has no seq and is asked
+			 * for again at the next mapping: its entry keeps the count */
+			if (k != ASR_P_CTRL)
+				s.drops += e.drops;
 			s.truncs += e.truncs;
 			if ((e.events || e.drops || e.truncs) && n < sizeof(ent) / sizeof(ent[0]))
 				ent[n++] = e;

@@ -15,10 +15,18 @@ for i in range(int(sys.argv[1])):
 print("storm done")
 PY
 cap=$TMPD/flood.pcapng.zst
-# three storms on two cores starve the consumer: drops are certain
+# three storms on two cores, and the consumer stopped for a second in the
+# middle (as a starved recorder would be): a 1 MiB ring must overflow
 "$O/asrecord" -q -b 1 -w "$cap" -- sh -c "python3 $TMPD/storm.py 300000 $TMPD/a &
 	python3 $TMPD/storm.py 300000 $TMPD/b & python3 $TMPD/storm.py 300000 $TMPD/c;
-	wait" >"$TMPD/flood.out" 2>&1
+	wait" >"$TMPD/flood.out" 2>&1 &
+R=$!
+for _ in $(seq 100); do [ -e "$TMPD/a" ] && break; sleep 0.05; done
+sleep 0.2
+kill -STOP $R
+sleep 1
+kill -CONT $R
+wait $R
 check "the flooded workload still completes" test "$(grep -c 'storm done' "$TMPD/flood.out")" = 3
 "$O/asanalyze" info "$cap" >"$TMPD/info.out" 2>&1
 drops=$(sed -nE 's/^drops: +([0-9]+) \(stats\).*/\1/p' "$TMPD/info.out")
