@@ -65,7 +65,8 @@ static int do_sqlite(const struct an_opts *o, struct model *m, const struct caus
 {
 	struct model_bg_free b = { .m = m };
 	struct db_opts dopts = { .redact = !o->no_redact, .causal = 1,
-				 .rows_done = bg ? model_free_start : NULL, .rows_ctx = &b };
+				 .rows_done = bg ? model_free_start : NULL, .rows_ctx = &b,
+				 .convs_done = bg ? model_free_convs_start : NULL };
 	struct db_counts cnt;
 	char msg[512];
 	int rc = ds ? db_stream_finish(ds, m, cz, &dopts, &cnt, msg, sizeof(msg))

@@ -155,3 +155,82 @@ char *au_fmt(const char *fmt, ...)
 	va_end(ap);
 	return r < 0 ? NULL : p;
 }
+
+#define ARENA_BLOCK (64u * 1024u)
+
+struct au_arena_blk {
+	struct au_arena_blk *next;
+	char data[];
+};
+
+/* Room for @n bytes; a string of more than a quarter block gets a block of
+ * its own, kept behind the current one so that its room is not wasted. */
+static char *arena_alloc(struct au_arena *a, size_t n)
+{
+	struct au_arena_blk *b;
+
+	if (a->blk && a->cap - a->used >= n) {
+		a->used += n;
+		return a->blk->data + a->used - n;
+	}
+	if (n > ARENA_BLOCK / 4) {
+		b = malloc(sizeof(*b) + n);
+		if (!b)
+			return NULL;
+		if (a->blk) {
+			b->next = a->blk->next;
+			a->blk->next = b;
+		} else {
+			b->next = NULL;
+			a->blk = b;
+			a->used = a->cap = n;
+		}
+		return b->data;
+	}
+	b = malloc(sizeof(*b) + ARENA_BLOCK);
+	if (!b)
+		return NULL;
+	b->next = a->blk;
+	a->blk = b;
+	a->cap = ARENA_BLOCK;
+	a->used = n;
+	return b->data;
+}
+
+char *au_arena_strndup(struct au_arena *a, const void *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = 0;
+	}
+	return p;
+}
+
+char *au_arena_join(struct au_arena *a, const char *dir, const char *b)
+{
+	size_t dl = strlen(dir), bl = strlen(b);
+	int slash = !dl || dir[dl - 1] != '/';
+	char *p = arena_alloc(a, dl + (size_t)slash + bl + 1);
+
+	if (p) {
+		memcpy(p, dir, dl);
+		if (slash)
+			p[dl] = '/';
+		memcpy(p + dl + (size_t)slash, b, bl + 1);
+	}
+	return p;
+}
+
+void au_arena_release(struct au_arena *a)
+{
+	struct au_arena_blk *b, *next;
+
+	for (b = a->blk; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->blk = NULL;
+	a->used = a->cap = 0;
+}

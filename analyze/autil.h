@@ -43,6 +43,22 @@ char *au_strdup(const char *s);
 struct cap_buf;
 void au_buf_shrink(struct cap_buf *b);
 
+/*
+ * Strings that live and die together (a model's file paths) from large
+ * blocks: one malloc per block instead of one a string, and one free.
+ *   struct au_arena a = {0}; s = au_arena_strndup(&a, p, n); au_arena_release(&a);
+ */
+struct au_arena {
+	struct au_arena_blk *blk;
+	size_t used, cap;
+};
+
+/* @n bytes of @s (which need not be NUL-terminated) and a NUL; NULL on ENOMEM. */
+char *au_arena_strndup(struct au_arena *a, const void *s, size_t n);
+/* @dir, "/" unless @dir ends with one, and @b; NULL on ENOMEM. */
+char *au_arena_join(struct au_arena *a, const char *dir, const char *b);
+void au_arena_release(struct au_arena *a);
+
 /* printf into a new string; NULL on ENOMEM. */
 char *au_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -93,15 +93,18 @@ static void rc_free(struct dbw *w)
 
 int dbw_step(struct dbw *w, struct dbs *st, const struct dbv *v, int n)
 {
-	sqlite3_stmt *q;
-	int i, rc;
-
 	if (!st->st && sqlite3_prepare_v2(w->db, st->sql, -1, &st->st, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st->st);
 		st->st = NULL;
 		return fail(w, st->sql);
 	}
-	q = st->st;
+	return dbw_bind_step(w, st->st, v, n);
+}
+
+int dbw_bind_step(struct dbw *w, sqlite3_stmt *q, const struct dbv *v, int n)
+{
+	int i, rc;
+
 	/* text is bound SQLITE_STATIC: the callers' strings outlive the step,
 	 * and the reset below drops every reference before they are freed */
 	for (i = 0; i < n; i++) {
@@ -178,7 +181,12 @@ static int run(struct dbw *w, struct dbs *st, const char *types, ...)
 		}
 	}
 	va_end(ap);
-	rc = w->aq ? db_stream_queue(w->aq, st->sql, v, i) : dbw_step(w, st, v, i);
+	if (w->aq)
+		rc = db_stream_queue(w->aq, st->sql, v, i);
+	else if (w->bq) /* the writer thread: flushed before @owned goes */
+		rc = db_stream_batch(w->bq, st, v, i, nowned > 0);
+	else
+		rc = dbw_step(w, st, v, i);
 	while (nowned)
 		free(owned[--nowned]);
 	return rc;
@@ -615,7 +623,8 @@ static int queue_indexes(struct dbw *w, int rc, const char *tables)
 	char *sql;
 	struct dbv v = { .t = 's' };
 
-	if (rc || !w->aq)
+	/* the callers' lists are either all early or none */
+	if (rc || !w->aq || (w->idx_early && strstr(DB_EARLY_TABLES, tables)))
 		return rc;
 	sql = dbw_index_sql(tables);
 	if (!sql)
@@ -691,6 +700,8 @@ static int fill(struct dbw *w)
 		snprintf(w->msg, w->msg_size, "out of memory");
 		rc = w->cz_rc;
 	}
+	if (!rc && w->o && w->o->convs_done)
+		w->o->convs_done(w->o->rows_ctx);
 	if (!rc)
 		rc = put_effects(w);
 	return fill_end(w, rc);

@@ -31,6 +31,11 @@ struct db_opts {
 	 * the model, so the caller may start freeing it in another thread */
 	void (*rows_done)(void *ctx);
 	void *rows_ctx;
+	/* optional, with rows_ctx: called once the rows that read the HTTP
+	 * exchanges and LLM calls are written or queued and the effects are
+	 * found (not after a failure): the caller may start freeing those
+	 * (model_free_convs_start) while the rest is written */
+	void (*convs_done)(void *ctx);
 };
 
 struct db_counts {

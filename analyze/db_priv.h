@@ -55,7 +55,17 @@ struct dbw {
 	size_t done[3];
 	/* rows go to this writer thread instead of being stepped here */
 	struct db_stream *aq;
+	/* the writer thread's side: rows gather into multi-row inserts */
+	struct db_stream *bq;
+	int idx_early; /* the indexes of DB_EARLY_TABLES exist already */
 };
+
+/* db_stream: tables whose indexes exist before their rows.  The streamed
+ * ones are written while the capture is read, when the writer has time to
+ * spare; tool_effects is written last, and its indexes built after it
+ * would be all that runs at the end.  The others are built after their
+ * rows, while the reader prepares the next table's. */
+#define DB_EARLY_TABLES "files connections tls_chunks tool_effects drops"
 
 #define DB_SQL_FILE "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define DB_SQL_NET "INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -63,12 +73,18 @@ struct dbw {
 
 /* Bind @n values to @st (prepared if need be), step and reset it. */
 int dbw_step(struct dbw *w, struct dbs *st, const struct dbv *v, int n);
+/* Bind @n values to the prepared @q, step and reset it. */
+int dbw_bind_step(struct dbw *w, sqlite3_stmt *q, const struct dbv *v, int n);
 void dbs_done(struct dbs *st);
 int dbw_exec(struct dbw *w, const char *sql);
 /* db_stream.c: queue a row for @sql (NULL: @v[0] is SQL to execute),
  * copying its text; wait for every queued row and end the thread. */
 int db_stream_queue(struct db_stream *s, const char *sql, const struct dbv *v, int n);
 int db_stream_drain(struct db_stream *s);
+/* Writer thread: add a row for @st (one of the stream's statements) to its
+ * batch, stepped as one multi-row insert when full or at the next flush;
+ * @now: flush every batch at once (text goes after the call). */
+int db_stream_batch(struct db_stream *s, struct dbs *st, const struct dbv *v, int n, int now);
 /* Wait until the writer no longer reads the model (the streamed rows). */
 void db_stream_wait_streamed(struct db_stream *s);
 /* row @i (0-based) of files, connections, tls_chunks */

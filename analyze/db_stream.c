@@ -6,7 +6,9 @@
  * record is read, while the capture is read; then, once the model is
  * built, every other row (with its text copied) and the indexes of each
  * table once its rows are queued: the writer builds those while the reader
- * prepares the next table's rows.  The queue is bounded (QMAX).
+ * prepares the next table's rows (the indexes of DB_EARLY_TABLES exist
+ * from the start instead).  The writer steps rows in multi-row inserts.
+ * The queue is bounded (QMAX).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +23,17 @@
 #define NSTMT 16                   /* statements of queued rows */
 #define Q_GEN 3                    /* entry kinds: MODEL_ROW_*, then these */
 #define Q_EXEC 4
+
+/* Rows of one statement gathered for a multi-row insert: the per-statement
+ * cost of SQLite (cursor, transaction check, halt) is paid once a batch. */
+#define BATCH 16
+#define BATCH_COLS 64
+
+struct batch {
+	int ncols, n, no_multi;
+	sqlite3_stmt *multi;   /* BATCH rows */
+	struct dbv *v;         /* BATCH * BATCH_COLS */
+};
 
 /* One queued entry; its payload follows, padded to 8 bytes. */
 struct qent {
@@ -50,7 +63,99 @@ struct db_stream {
 	size_t given[3];       /* rows queued of each MODEL_ROW_ kind */
 	int stopped[3];        /* a row came out of order: the rest is dbw_fill's */
 	struct dbs st[3 + NSTMT];
+	struct batch bt[3 + NSTMT];
 };
+
+/* "INSERT ... VALUES (?,...)" with the tuple repeated BATCH times. */
+static int prepare_multi(struct db_stream *s, struct dbs *st, struct batch *b)
+{
+	const char *tuple = strstr(st->sql, " VALUES (");
+	size_t base = strlen(st->sql), tl, i;
+	char *sql, *o;
+	int rc;
+
+	if (!tuple)
+		return -EINVAL;
+	tuple += 8;
+	tl = strlen(tuple);
+	sql = malloc(base + (BATCH - 1) * (tl + 1) + 1);
+	if (!sql)
+		return -ENOMEM;
+	memcpy(sql, st->sql, base);
+	for (o = sql + base, i = 1; i < BATCH; i++, o += tl + 1) {
+		*o = ',';
+		memcpy(o + 1, tuple, tl);
+	}
+	*o = 0;
+	rc = sqlite3_prepare_v2(s->ww.db, sql, -1, &b->multi, NULL) == SQLITE_OK ? 0 : -EIO;
+	free(sql);
+	if (rc) {
+		sqlite3_finalize(b->multi);
+		b->multi = NULL;
+	}
+	return rc;
+}
+
+static int batch_flush(struct db_stream *s, size_t k)
+{
+	struct batch *b = &s->bt[k];
+	int i, rc = 0;
+
+	if (b->n == BATCH && !b->no_multi && (b->multi || !prepare_multi(s, &s->st[k], b))) {
+		rc = dbw_bind_step(&s->ww, b->multi, b->v, BATCH * b->ncols);
+	} else {
+		/* a short batch (or no multi-row statement): one row at a time */
+		b->no_multi |= b->n == BATCH;
+		for (i = 0; !rc && i < b->n; i++)
+			rc = dbw_step(&s->ww, &s->st[k], b->v + i * b->ncols, b->ncols);
+	}
+	b->n = 0;
+	return rc;
+}
+
+/* Step every gathered row: before the text they point to goes (the end of
+ * a block, the model) and before SQL that reads the tables. */
+static int flush_all(struct db_stream *s)
+{
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < 3 + NSTMT; k++)
+		if (s->bt[k].n && !rc)
+			rc = batch_flush(s, k);
+	return rc;
+}
+
+static void batch_done(struct batch *b)
+{
+	sqlite3_finalize(b->multi);
+	free(b->v);
+	memset(b, 0, sizeof(*b));
+}
+
+int db_stream_batch(struct db_stream *s, struct dbs *st, const struct dbv *v, int n, int now)
+{
+	size_t k = (size_t)(st - s->st);
+	struct batch *b = &s->bt[k];
+	int rc = 0;
+
+	if (k >= 3 + NSTMT || n > BATCH_COLS)
+		return dbw_step(&s->ww, st, v, n);
+	if (!b->v && !(b->v = malloc(BATCH * BATCH_COLS * sizeof(*v))))
+		return dbw_step(&s->ww, st, v, n);
+	if (b->n && b->ncols != n)
+		rc = batch_flush(s, k);
+	b->ncols = n;
+	memcpy(b->v + b->n * n, v, (size_t)n * sizeof(*v));
+	b->n++;
+	/* @now: text of this row (the redaction cache's) goes after the call,
+	 * and rows of other statements may share it */
+	if (!rc && now)
+		rc = flush_all(s);
+	else if (!rc && b->n == BATCH)
+		rc = batch_flush(s, k);
+	return rc;
+}
 
 static struct dbs *stmt_for(struct db_stream *s, const char *sql)
 {
@@ -60,8 +165,13 @@ static struct dbs *stmt_for(struct db_stream *s, const char *sql)
 		if (s->st[i].sql == sql)
 			return &s->st[i];
 	if (i == 3 + NSTMT) { /* more statements than expected: drop the oldest */
+		if (flush_all(s))
+			return NULL;
 		dbs_done(&s->st[3]);
+		batch_done(&s->bt[3]);
 		memmove(&s->st[3], &s->st[4], (NSTMT - 1) * sizeof(s->st[0]));
+		memmove(&s->bt[3], &s->bt[4], (NSTMT - 1) * sizeof(s->bt[0]));
+		memset(&s->bt[3 + NSTMT - 1], 0, sizeof(s->bt[0]));
 		i = 3 + NSTMT - 1;
 	}
 	s->st[i].sql = sql;
@@ -73,8 +183,10 @@ static int do_entry(struct db_stream *s, const struct qent *e)
 {
 	const void *p = e + 1;
 	struct dbv v[64];
+	struct dbs *st;
 	const char *text;
 	uint32_t i;
+	int rc;
 
 	switch (e->kind) {
 	case MODEL_ROW_FILE:
@@ -84,6 +196,9 @@ static int do_entry(struct db_stream *s, const struct qent *e)
 	case MODEL_ROW_TLS:
 		return dbw_chunk_row(&s->ww, &s->st[2], s->ww.done[2]++, p);
 	case Q_EXEC:
+		rc = flush_all(s);
+		if (rc)
+			return rc;
 		if (!s->passed) { /* the first: queued after the streamed rows */
 			pthread_mutex_lock(&s->mu);
 			s->passed = 1;
@@ -103,7 +218,8 @@ static int do_entry(struct db_stream *s, const struct qent *e)
 			v[i].s = text;
 			text += v[i].i + 1;
 		}
-	return dbw_step(&s->ww, stmt_for(s, e->sql), v, (int)e->n);
+	st = stmt_for(s, e->sql);
+	return st ? db_stream_batch(s, st, v, (int)e->n, 0) : -EIO;
 }
 
 static void *writer(void *arg)
@@ -133,6 +249,8 @@ static void *writer(void *arg)
 			e = (const struct qent *)(b->buf + off);
 			rc = do_entry(s, e);
 		}
+		if (!rc) /* the rows point into the block */
+			rc = flush_all(s);
 		pthread_mutex_lock(&s->mu);
 		s->queued -= b->cap;
 		if (rc && !s->rc)
@@ -142,8 +260,10 @@ static void *writer(void *arg)
 		free(b->buf);
 		free(b);
 	}
-	for (i = 0; i < 3 + NSTMT; i++)
+	for (i = 0; i < 3 + NSTMT; i++) {
+		batch_done(&s->bt[i]);
 		dbs_done(&s->st[i]);
+	}
 	return NULL;
 }
 
@@ -298,6 +418,19 @@ int db_stream_drain(struct db_stream *s)
 	return s->rc;
 }
 
+/* The indexes exist before the rows: the writer keeps them up to date
+ * while the capture is read and while the reader prepares rows, when it
+ * has time to spare, instead of building them at the end, when it alone
+ * is the critical path. */
+static int early_indexes(struct db_stream *s)
+{
+	char *sql = dbw_index_sql(DB_EARLY_TABLES);
+	int rc = sql ? dbw_exec(&s->w, sql) : -ENOMEM;
+
+	free(sql);
+	return rc;
+}
+
 int db_stream_open(const char *path, struct db_stream **out, char *msg, size_t msg_size)
 {
 	struct db_stream *s = calloc(1, sizeof(*s));
@@ -313,6 +446,7 @@ int db_stream_open(const char *path, struct db_stream **out, char *msg, size_t m
 	s->w.msg_size = sizeof(s->msg);
 	s->ww.msg = s->wmsg;
 	s->ww.msg_size = sizeof(s->wmsg);
+	s->ww.bq = s;
 	s->st[0].sql = DB_SQL_FILE;
 	s->st[1].sql = DB_SQL_NET;
 	s->st[2].sql = DB_SQL_CHUNK;
@@ -321,6 +455,8 @@ int db_stream_open(const char *path, struct db_stream **out, char *msg, size_t m
 	pthread_cond_init(&s->space, NULL);
 	rc = dbw_open(&s->w, path, &s->part);
 	s->ww.db = s->w.db;
+	if (!rc)
+		rc = early_indexes(s);
 	if (!rc) {
 		s->started = !pthread_create(&s->t, NULL, writer, s);
 		if (!s->started)
@@ -338,16 +474,10 @@ int db_stream_open(const char *path, struct db_stream **out, char *msg, size_t m
 static int begin_rest(struct db_stream *s, const struct model *m, const struct causal *cz,
 		      const struct db_opts *o, struct db_counts *cnt)
 {
-	char *sql = dbw_index_sql("files connections tls_chunks");
-	struct dbv v = { .t = 's', .s = sql };
-	int rc;
+	struct dbv v = { .t = 's', .i = 1, .s = ";" };
+	/* marks the end of the streamed rows (s->passed) */
+	int rc = db_stream_queue(s, NULL, &v, 1);
 
-	if (!sql)
-		return -ENOMEM;
-	/* the writer builds these while the reader prepares the other rows */
-	v.i = (int64_t)strlen(sql);
-	rc = db_stream_queue(s, NULL, &v, 1);
-	free(sql);
 	memset(cnt, 0, sizeof(*cnt));
 	cnt->files = s->given[0];
 	cnt->connections = s->given[1];
@@ -359,6 +489,7 @@ static int begin_rest(struct db_stream *s, const struct model *m, const struct c
 	s->w.redact = o ? o->redact : 1;
 	s->w.cnt = cnt;
 	s->w.aq = s;
+	s->w.idx_early = 1;
 	return rc;
 }
 

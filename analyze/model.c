@@ -110,13 +110,13 @@ static const struct stream_ops model_sops = {
 
 /* ---- files and sockets ---- */
 
-static char *join_path(const char *dir, const char *p)
+static char *join_path(struct model *m, const char *dir, const char *p)
 {
 	if (!dir || !*dir)
 		return NULL;
 	while (p[0] == '.' && p[1] == '/')
 		p += 2;
-	return au_fmt("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", p);
+	return au_arena_join(&m->strs, dir, p);
 }
 
 static const char *fd_path(struct model *m, const struct tree_proc *p, int32_t fd)
@@ -142,8 +142,8 @@ static char *resolve(struct model *m, const struct tree_proc *p, int32_t dirfd, 
 	if (path[0] == '/')
 		return path;
 	if (dirfd == AT_FDCWD_ || dirfd == -1)
-		return join_path(p->cwd, path);
-	return join_path(fd_path(m, p, dirfd), path);
+		return join_path(m, p->cwd, path);
+	return join_path(m, fd_path(m, p, dirfd), path);
 }
 
 static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc *p)
@@ -181,12 +181,16 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 		break;
 	}
 	l = strnlen(d, rec->data_len);
-	f->path = au_strndup(d, l);
+	/* the paths live as long as the model: from its arena (m->strs) */
+	f->path = au_arena_strndup(&m->strs, d, l);
 	if (rec->hdr.type == CAP_REC_RENAME && l + 1 < rec->data_len)
-		f->path2 = au_strndup(d + l + 1, strnlen(d + l + 1, rec->data_len - l - 1));
-	if ((rec->hdr.type == CAP_REC_CHMOD || rec->hdr.type == CAP_REC_TRUNCATE) && !l)
-		f->abs = au_strdup(fd_path(m, p, cf.fd));
-	else
+		f->path2 = au_arena_strndup(&m->strs, d + l + 1,
+					    strnlen(d + l + 1, rec->data_len - l - 1));
+	if ((rec->hdr.type == CAP_REC_CHMOD || rec->hdr.type == CAP_REC_TRUNCATE) && !l) {
+		const char *fp = fd_path(m, p, cf.fd);
+
+		f->abs = fp ? au_arena_strndup(&m->strs, fp, strlen(fp)) : NULL;
+	} else
 		f->abs = resolve(m, p, cf.fd, f->path);
 	if (rec->hdr.type == CAP_REC_OPEN && cf.ret >= 0)
 		fd_set_path(m, p, (int32_t)cf.ret, f->abs ? f->abs : f->path);
@@ -466,24 +470,40 @@ void model_free_start(void *arg)
 	b->started = !pthread_create(&b->t, NULL, bg_free_run, b);
 }
 
+static void *convs_free_run(void *arg)
+{
+	struct model *m = arg;
+	size_t i;
+
+	for (i = 0; i < m->ncalls; i++)
+		llm_call_free(m->calls[i]);
+	free(m->calls);
+	m->calls = NULL;
+	m->ncalls = m->ccalls = 0;
+	conv_free(m->convs);
+	m->convs = NULL;
+	return NULL;
+}
+
+void model_free_convs_start(void *arg)
+{
+	struct model *m = ((struct model_bg_free *)arg)->m;
+
+	if (!m->convs_started)
+		m->convs_started = !pthread_create(&m->convs_t, NULL, convs_free_run, m);
+}
+
 void model_free(struct model *m)
 {
 	size_t i;
 
 	if (!m)
 		return;
+	if (m->convs_started)
+		pthread_join(m->convs_t, NULL);
 	for (i = 0; i < m->ncalls; i++)
 		llm_call_free(m->calls[i]);
-	for (i = 0; i < m->nfiles; i++) {
-		struct model_file *f = &m->files[i];
-
-		if (!f->borrowed) {
-			if (f->abs != f->path)
-				free(f->abs);
-			free(f->path);
-		}
-		free(f->path2);
-	}
+	au_arena_release(&m->strs); /* the files' paths */
 	for (i = 0; i < m->nwarnings; i++)
 		free(m->warnings[i]);
 	free(m->warnings);

@@ -118,13 +118,16 @@ struct model {
 	int64_t mono_to_real;       /* add to a ts_ns for wall-clock ns; 0 unknown */
 	int has_clock;
 	char *hostname;
-	struct au_map fds;          /* (proc id, fd) -> path (owned) */
+	struct au_map fds;          /* (proc id, fd) -> path (in strs) */
+	struct au_arena strs;       /* the files' path, path2 and abs strings */
 	struct model_seq *seqs;     /* kernel records' (seq, ts), for loss markers */
 	size_t nseqs, cseqs;
 	struct cap_reader_stats rstats;
 	char **warnings;
 	size_t nwarnings, cwarnings;
 	const struct model_opts *opts; /* during model_build only, else NULL */
+	pthread_t convs_t;          /* model_free_convs_start's thread */
+	int convs_started;
 };
 
 void model_opts_init(struct model_opts *o);
@@ -144,6 +147,10 @@ struct model_bg_free {
 	int started;
 };
 void model_free_start(void *bg);
+/* The same for the LLM calls and HTTP exchanges only (m->calls and
+ * m->convs become empty; model_free waits for it); for db_opts.convs_done
+ * once nothing reads them any more. */
+void model_free_convs_start(void *bg);
 
 /* Wall-clock rendering of a monotonic timestamp: "2026-11-25 21:30:03.123". */
 const char *model_time(const struct model *m, uint64_t ts, char *buf, size_t size);

@@ -167,15 +167,46 @@ static size_t key_value(const unsigned char *s, size_t n, size_t i, struct cap_b
 	return 0;
 }
 
+/* Whether a rule may start at @i: header_line after a line start,
+ * key_value after a start, quote, '?' or '&', key_shape at the word start
+ * of one of its first letters.  Most bytes stop here. */
+static int may_match(const unsigned char *s, size_t i)
+{
+	if (!i)
+		return 1;
+	switch (s[i - 1]) {
+	case '\n':
+	case '"':
+	case '?':
+	case '&':
+		return 1;
+	default:
+		break;
+	}
+	switch (s[i]) {
+	case 's': case 'A': case 'g': case 'x': case 'h': case 'b': case 'B': case 'G':
+		return word_start(s, i);
+	default:
+		return 0;
+	}
+}
+
 char *redact_bytes(const void *p, size_t n, size_t *out_n)
 {
 	const unsigned char *s = p;
 	struct cap_buf o = { 0 };
-	size_t i = 0, m;
+	size_t i = 0, plain = 0, m;
 
 	if (cap_buf_reserve(&o, n + 1))
 		return NULL;
 	while (i < n) {
+		if (!may_match(s, i)) {
+			i++;
+			continue;
+		}
+		/* the bytes before go out unchanged, in one piece */
+		cap_buf_append(&o, s + plain, i - plain);
+		plain = i;
 		m = header_line(s, n, i, &o);
 		if (!m)
 			m = key_shape(s, n, i, &o);
@@ -183,11 +214,12 @@ char *redact_bytes(const void *p, size_t n, size_t *out_n)
 			m = key_value(s, n, i, &o);
 		if (m) {
 			i += m;
+			plain = i;
 			continue;
 		}
-		cap_buf_append(&o, s + i, 1);
 		i++;
 	}
+	cap_buf_append(&o, s + plain, n - plain);
 	if (cap_buf_append(&o, "", 1)) {
 		cap_buf_release(&o);
 		return NULL;

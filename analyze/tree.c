@@ -34,13 +34,25 @@ int tree_new(struct tree **out)
 	return *out ? 0 : -ENOMEM;
 }
 
+/* An argv is one block: the pointers, then the strings they point to (a
+ * malloc and a free each instead of one per argument). */
 static void free_argv(char **argv, uint32_t argc)
 {
-	uint32_t i;
-
-	for (i = 0; argv && i < argc; i++)
-		free(argv[i]);
+	(void)argc;
 	free(argv);
+}
+
+/* A block of @n pointers (zeroed) and @bytes for the strings. */
+static char **argv_block(uint32_t n, size_t bytes, char **strings)
+{
+	size_t ptrs = (n ? n : 1) * sizeof(char *);
+	char **v = malloc(ptrs + bytes);
+
+	if (v) {
+		memset(v, 0, ptrs);
+		*strings = (char *)v + ptrs;
+	}
+	return v;
 }
 
 static void proc_free(struct tree_proc *p)
@@ -134,23 +146,32 @@ int tree_is_descendant(const struct tree_proc *p, const struct tree_proc *anc)
 /* Split @n NUL-terminated strings from data; the rest is returned via @used. */
 static char **split_strings(const uint8_t *d, size_t len, uint32_t n, uint32_t *got, size_t *used)
 {
-	char **v = calloc(n ? n : 1, sizeof(*v));
-	size_t off = 0;
-	uint32_t i;
+	size_t off = 0, bytes = 0;
+	uint32_t i, k;
+	char **v, *o;
 
 	*got = 0;
-	if (!v)
-		return NULL;
-	for (i = 0; i < n && off < len; i++) {
+	for (k = 0; k < n && off < len; k++) { /* how many, how long */
 		const uint8_t *z = memchr(d + off, 0, len - off);
 		size_t l = z ? (size_t)(z - (d + off)) : len - off;
 
-		v[i] = au_strndup(d + off, l);
-		if (!v[i])
-			break;
+		bytes += l + 1;
 		off += l + (z ? 1 : 0);
-		(*got)++;
 	}
+	v = argv_block(n, bytes, &o);
+	if (!v)
+		return NULL;
+	for (off = 0, i = 0; i < k; i++) {
+		const uint8_t *z = memchr(d + off, 0, len - off);
+		size_t l = z ? (size_t)(z - (d + off)) : len - off;
+
+		memcpy(o, d + off, l);
+		o[l] = 0;
+		v[i] = o;
+		o += l + 1;
+		off += l + (z ? 1 : 0);
+	}
+	*got = k;
 	*used = off;
 	return v;
 }
@@ -159,12 +180,22 @@ static void set_argv(struct tree_proc *p, char **argv, uint32_t argc)
 {
 	uint32_t i;
 
+	size_t bytes = 0, l;
+	char *o;
+
 	free_argv(p->argv, p->argc);
-	p->argv = calloc(argc ? argc : 1, sizeof(char *));
+	for (i = 0; i < argc; i++)
+		bytes += argv[i] ? strlen(argv[i]) + 1 : 0;
+	p->argv = argv_block(argc, bytes, &o);
 	p->argc = 0;
-	for (i = 0; p->argv && i < argc; i++)
-		if ((p->argv[i] = au_strdup(argv[i])))
-			p->argc++;
+	for (i = 0; p->argv && i < argc; i++) {
+		if (!argv[i])
+			continue;
+		l = strlen(argv[i]) + 1;
+		p->argv[i] = memcpy(o, argv[i], l);
+		o += l;
+		p->argc++;
+	}
 }
 
 static void set_str(char **dst, const char *s)
