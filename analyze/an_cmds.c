@@ -213,20 +213,6 @@ const char *an_dur(uint64_t ns, char *buf, size_t size)
 	return buf;
 }
 
-const char *an_proc_name(const struct tree_proc *p)
-{
-	const char *s;
-
-	if (p->argc && p->argv[0][0]) {
-		s = strrchr(p->argv[0], '/');
-		return s ? s + 1 : p->argv[0];
-	}
-	if (p->comm[0])
-		return p->comm;
-	s = p->exe ? strrchr(p->exe, '/') : NULL;
-	return s ? s + 1 : p->exe ? p->exe : "?";
-}
-
 /* ---- tree ---- */
 
 static const char tree_usage[] =
@@ -265,7 +251,7 @@ static void print_proc(const struct an_opts *o, const struct model *m, const str
 	if (p->argc > 1)
 		args = tree_argv_join(p->argv + 1, p->argc - 1);
 	ra = an_red(o, args);
-	printf("%s,%u%s", an_proc_name(p), p->pid, ra ? " " : "");
+	printf("%s,%u%s", tree_proc_name(p), p->pid, ra ? " " : "");
 	one_line(ra);
 	printf("  [%s%s, %s%s]\n", end >= p->t_start ? an_dur(end - p->t_start, d, sizeof(d)) : "?",
 	       p->exited ? "" : "+", p->exited ? "exit " : "", tree_status_str(p, st, sizeof(st)));
@@ -376,15 +362,15 @@ static void print_effect(const struct an_opts *o, const struct model *m,
 		if (x && ac && av[0][0])
 			printf("%s,%u ", strrchr(av[0], '/') ? strrchr(av[0], '/') + 1 : av[0], p->pid);
 		else
-			printf("%s,%u ", an_proc_name(p), p->pid);
+			printf("%s,%u ", tree_proc_name(p), p->pid);
 		one_line(ra);
 		if (x)
-			printf(" (then exec %s)", an_proc_name(p));
+			printf(" (then exec %s)", tree_proc_name(p));
 		printf(" [exit %s]", tree_status_str(e->proc, st, sizeof(st)));
 		free(args);
 		free(ra);
 	}
-	printf("  (%s, %s,%u)\n", e->how, e->proc ? an_proc_name(e->proc) : "?",
+	printf("  (%s, %s,%u)\n", e->how, e->proc ? tree_proc_name(e->proc) : "?",
 	       e->proc ? e->proc->pid : 0);
 }
 

@@ -92,7 +92,7 @@ static void print_call(const struct an_opts *o, const struct model *m, size_t i)
 
 	printf("=== call %zu  %s  %s %s  %s %s%s  %s,%u  %s\n", i + 1, c->purpose, c->provider,
 	       c->api, c->ex->ws ? "WS" : "POST", c->host, path ? path : "",
-	       p ? an_proc_name(p) : "?", sc ? sc->pid : 0, model_time(m, c->t_req, t, sizeof(t)));
+	       p ? tree_proc_name(p) : "?", sc ? sc->pid : 0, model_time(m, c->t_req, t, sizeof(t)));
 	free(path);
 	if (c->prev_resp_id) /* incremental input: say where the rest comes from */
 		printf("previous_response_id: %s (%zu messages from earlier calls)\n",
@@ -155,7 +155,7 @@ static void print_plain(const struct an_opts *o, const struct model *m, uint64_t
 		target = an_red(o, ex->req->target ? ex->req->target : "");
 		printf("=== http  %s %s -> %d  %s,%u  %s  (not an LLM call)\n\n", ex->req->method,
 		       target ? target : "", ex->resp ? ex->resp->status : 0,
-		       p ? an_proc_name(p) : "?", sc ? sc->pid : 0,
+		       p ? tree_proc_name(p) : "?", sc ? sc->pid : 0,
 		       model_time(m, ex->req->t_first, t, sizeof(t)));
 		free(target);
 	}

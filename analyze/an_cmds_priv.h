@@ -49,8 +49,6 @@ void an_print_text(FILE *f, const char *s, const char *indent);
 /* "12.3s", "450ms" */
 const char *an_dur(uint64_t ns, char *buf, size_t size);
 
-const char *an_proc_name(const struct tree_proc *p);
-
 /*
  * What tree, conversations and explain print on stdout, for a model built
  * once (bundle's SUMMARY.txt): @o gives --pid, --json, --full and

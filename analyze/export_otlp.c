@@ -55,20 +55,6 @@ static uint64_t proc_end(const struct model *m, const struct tree_proc *p)
 	return p->exited ? p->t_end : m->last_ts;
 }
 
-static const char *pname(const struct tree_proc *p)
-{
-	const char *s;
-
-	if (p->argc && p->argv[0][0]) {
-		s = strrchr(p->argv[0], '/');
-		return s ? s + 1 : p->argv[0];
-	}
-	if (p->comm[0])
-		return p->comm;
-	s = p->exe ? strrchr(p->exe, '/') : NULL;
-	return s ? s + 1 : p->exe ? p->exe : "?";
-}
-
 static const struct tree_proc *call_proc(const struct model *m, const struct llm_call *c)
 {
 	const struct stream_conn *sc = c->ex ? c->ex->conn : NULL;
@@ -165,7 +151,7 @@ static void exec_span(struct ox *x, const struct causal_effect *e, const char *p
 	ps->call = e->call;
 	oj_id(ps->id, 8, "%s|exec|%zu|%u|%llu", x->trace, e->call, p->pid,
 	      (unsigned long long)p->start_ns);
-	name = au_fmt("exec %s", pname(p));
+	name = au_fmt("exec %s", tree_proc_name(p));
 	s = oj_span(x->spans, x->trace, ps->id, ancestor_span(x, p, e->call, parent), name,
 		    OJ_KIND_INTERNAL, wall(x, p->t_start), wall(x, proc_end(x->m, p)));
 	free(name);
@@ -474,7 +460,7 @@ static json_t *resource(const struct model *m, const struct tree_proc *root)
 
 	if (!a)
 		return NULL;
-	oj_at_red(a, "service.name", pname(root));
+	oj_at_red(a, "service.name", tree_proc_name(root));
 	oj_at_red(a, "host.name", m->hostname);
 	proc_attrs(a, root);
 	return json_pack("{s:o}", "attributes", a);
@@ -527,7 +513,7 @@ static json_t *session(struct ox *x, const struct tree_proc *root)
 		}
 	x->spans = json_array();
 	x->nps = 0;
-	name = au_fmt("invoke_agent %s", pname(root));
+	name = au_fmt("invoke_agent %s", tree_proc_name(root));
 	s = x->spans ? oj_span(x->spans, x->trace, id, NULL, name, OJ_KIND_INTERNAL, wall(x, t0),
 			       wall(x, t1)) : NULL;
 	free(name);
@@ -536,7 +522,7 @@ static json_t *session(struct ox *x, const struct tree_proc *root)
 		return NULL;
 	}
 	oj_at_str(oj_attrs(s), "gen_ai.operation.name", "invoke_agent");
-	oj_at_red(oj_attrs(s), "gen_ai.agent.name", pname(root));
+	oj_at_red(oj_attrs(s), "gen_ai.agent.name", tree_proc_name(root));
 	oj_at_int(oj_attrs(s), "process.pid", root->pid);
 	session_totals(x, s, root);
 	x->cnt->spans++;

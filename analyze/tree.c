@@ -403,6 +403,20 @@ void tree_finish(struct tree *t)
 	}
 }
 
+const char *tree_proc_name(const struct tree_proc *p)
+{
+	const char *s;
+
+	if (p->argc && p->argv[0][0]) {
+		s = strrchr(p->argv[0], '/');
+		return s ? s + 1 : p->argv[0];
+	}
+	if (p->comm[0])
+		return p->comm;
+	s = p->exe ? strrchr(p->exe, '/') : NULL;
+	return s ? s + 1 : p->exe ? p->exe : "?";
+}
+
 const char *tree_status_str(const struct tree_proc *p, char *buf, size_t size)
 {
 	int sig;

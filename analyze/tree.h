@@ -85,6 +85,9 @@ struct tree_proc *tree_ref(struct tree *t, uint32_t pid, uint64_t start_ns, uint
 /* 1 when @p is @anc or one of its descendants. */
 int tree_is_descendant(const struct tree_proc *p, const struct tree_proc *anc);
 
+/* A short name: argv[0]'s base name, else comm, else the exe's base name. */
+const char *tree_proc_name(const struct tree_proc *p);
+
 /* Render a wait status: "0", "1", "SIGKILL", "?" (running); into @buf. */
 const char *tree_status_str(const struct tree_proc *p, char *buf, size_t size);
 
