@@ -606,7 +606,7 @@ static long preface(struct h2_conn *c, struct h2_side *sd, const uint8_t *b, siz
 
 	if (k > n)
 		k = n;
-	if (memcmp(b, H2_PREFACE + sd->preface, k))
+	if (memcmp(b, &H2_PREFACE[sd->preface], k))
 		return conn_fail(c, H2_CLIENT, NULL, "bad connection preface");
 	sd->preface += k;
 	return (long)k;
