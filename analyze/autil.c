@@ -10,7 +10,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct au_slot {
 	struct au_key k;
@@ -233,4 +236,38 @@ void au_arena_release(struct au_arena *a)
 	}
 	a->blk = NULL;
 	a->used = a->cap = 0;
+}
+
+int au_cache_path(const char *const *paths, size_t n, char *db, size_t size)
+{
+	char dir[PATH_MAX], *slash;
+	const char *base, *cache;
+	unsigned long h = 5381;
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s", paths[0]);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	else
+		snprintf(dir, sizeof(dir), ".");
+	if (!access(dir, W_OK))
+		return snprintf(db, size, "%s.db", paths[0]) < (int)size ? 0 : -ENAMETOOLONG;
+	/* not ours to write beside: a per-user cache keyed by the full paths */
+	for (i = 0; i < n; i++)
+		for (base = paths[i]; *base; base++)
+			h = h * 33 + (unsigned char)*base;
+	base = strrchr(paths[0], '/') ? strrchr(paths[0], '/') + 1 : paths[0];
+	cache = getenv("XDG_CACHE_HOME");
+	if (cache && *cache)
+		snprintf(dir, sizeof(dir), "%s/asight", cache);
+	else
+		snprintf(dir, sizeof(dir), "%s/.cache/asight", getenv("HOME") ? getenv("HOME") : "/tmp");
+	slash = strrchr(dir, '/');
+	*slash = 0;
+	mkdir(dir, 0700);
+	*slash = '/';
+	mkdir(dir, 0700);
+	return snprintf(db, size, "%s/%s.%08lx.db", dir, base, h & 0xffffffffUL) < (int)size ?
+		       0 : -ENAMETOOLONG;
 }

@@ -59,6 +59,13 @@ char *au_arena_strndup(struct au_arena *a, const void *s, size_t n);
 char *au_arena_join(struct au_arena *a, const char *dir, const char *b);
 void au_arena_release(struct au_arena *a);
 
+/*
+ * Where the analysis of capture(s) @paths is cached: FILE.db beside the
+ * first when its directory is writable, else $XDG_CACHE_HOME/asight/ (or
+ * ~/.cache/asight/) under a name keyed by every path.  0 or -ENAMETOOLONG.
+ */
+int au_cache_path(const char *const *paths, size_t n, char *db, size_t size);
+
 /* printf into a new string; NULL on ENOMEM. */
 char *au_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

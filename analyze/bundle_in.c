@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "analyze/autil.h"
+
 #define FD_PREFIX "/proc/self/fd/"
 #define MEMFD_PREFIX "/memfd:"
 #define MEMFD_SUFFIX " (deleted)"
@@ -263,32 +265,7 @@ int bundle_expand(int *argc, char ***argv, int first, char *msg, size_t msg_size
 /* Where asreplay caches the analysis of bundle @path. */
 static int replay_cache(const char *path, char *db, size_t size)
 {
-	char dir[PATH_MAX], *slash;
-	const char *cache = getenv("XDG_CACHE_HOME"), *base = strrchr(path, '/');
-	unsigned long h = 5381;
-	const char *c;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = 0;
-	else
-		snprintf(dir, sizeof(dir), ".");
-	if (!access(dir, W_OK))
-		return snprintf(db, size, "%s.db", path) < (int)size ? 0 : -ENAMETOOLONG;
-	for (c = path; *c; c++)
-		h = h * 33 + (unsigned char)*c;
-	if (cache && *cache)
-		snprintf(dir, sizeof(dir), "%s/asight", cache);
-	else
-		snprintf(dir, sizeof(dir), "%s/.cache/asight", getenv("HOME") ? getenv("HOME") : "/tmp");
-	slash = strrchr(dir, '/');
-	*slash = 0;
-	mkdir(dir, 0700);
-	*slash = '/';
-	mkdir(dir, 0700);
-	return snprintf(db, size, "%s/%s.%08lx.db", dir, base ? base + 1 : path,
-			h & 0xffffffffUL) < (int)size ? 0 : -ENAMETOOLONG;
+	return au_cache_path(&path, 1, db, size);
 }
 
 int bundle_replay_inputs(char ***files, int *nfiles, const char **db, char *msg,

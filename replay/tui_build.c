@@ -17,41 +17,13 @@
 
 #include "analyze/an_cmds.h"
 #include "analyze/db.h"
+#include "analyze/autil.h"
 #include "analyze/model.h"
 #include "tui_events.h"
 
 int tui_build_path(const char *const *paths, size_t n, char *db, size_t size)
 {
-	char dir[PATH_MAX], *slash;
-	const char *base, *cache;
-	unsigned long h = 5381;
-	size_t i;
-
-	snprintf(dir, sizeof(dir), "%s", paths[0]);
-	slash = strrchr(dir, '/');
-	if (slash)
-		*slash = 0;
-	else
-		snprintf(dir, sizeof(dir), ".");
-	if (!access(dir, W_OK))
-		return snprintf(db, size, "%s.db", paths[0]) < (int)size ? 0 : -ENAMETOOLONG;
-	/* not ours to write beside: a per-user cache keyed by the full paths */
-	for (i = 0; i < n; i++)
-		for (base = paths[i]; *base; base++)
-			h = h * 33 + (unsigned char)*base;
-	base = strrchr(paths[0], '/') ? strrchr(paths[0], '/') + 1 : paths[0];
-	cache = getenv("XDG_CACHE_HOME");
-	if (cache && *cache)
-		snprintf(dir, sizeof(dir), "%s/asight", cache);
-	else
-		snprintf(dir, sizeof(dir), "%s/.cache/asight", getenv("HOME") ? getenv("HOME") : "/tmp");
-	slash = strrchr(dir, '/');
-	*slash = 0;
-	mkdir(dir, 0700);
-	*slash = '/';
-	mkdir(dir, 0700);
-	return snprintf(db, size, "%s/%s.%08lx.db", dir, base, h & 0xffffffffUL) < (int)size ?
-		       0 : -ENAMETOOLONG;
+	return au_cache_path(paths, n, db, size);
 }
 
 /* "path\tsize\tmtime_ns\n" for every capture; malloc'd, NULL if one is missing. */
