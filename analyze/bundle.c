@@ -171,10 +171,17 @@ int bundle_detect(const char *path)
 	uint8_t b[512];
 	struct stat st;
 
+	size_t n, len = strlen(path);
+
 	/* a pcapng SHB never has the ustar magic at 257; a tar always does */
 	if (stat(path, &st) || !S_ISREG(st.st_mode))
 		return 0;
-	return first_block(path, b) == 512 && !memcmp(b + 257, "ustar", 5);
+	n = first_block(path, b);
+	if (n == 512)
+		return !memcmp(b + 257, "ustar", 5);
+	/* too short to tell (a bundle cut inside its first zstd block): go by
+	 * the name, so that the reader says what is wrong with the bundle */
+	return len > 8 && !strcmp(path + len - 8, ".tar.zst");
 }
 
 /* A memfd named "BUNDLE:MEMBER" (the tail when too long). */

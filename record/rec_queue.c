@@ -106,24 +106,7 @@ const void *rec_chunk_next(const struct rec_chunk *c, size_t *pos, uint32_t *len
 	return p;
 }
 
-void rec_queue_push(struct rec_queue *q, struct rec_chunk *c)
-{
-	pthread_mutex_lock(&q->mu);
-	while (q->bytes >= q->max_bytes && !q->closed)
-		pthread_cond_wait(&q->space, &q->mu);
-	c->next = NULL;
-	if (q->tail)
-		q->tail->next = c;
-	else
-		q->head = c;
-	q->tail = c;
-	q->bytes += sizeof(*c);
-	if (q->bytes > q->peak_bytes)
-		q->peak_bytes = q->bytes;
-	pthread_cond_signal(&q->more);
-	pthread_mutex_unlock(&q->mu);
-}
-
+/* Append @c and wake the consumer; q->mu is held. */
 static void enqueue(struct rec_queue *q, struct rec_chunk *c)
 {
 	c->next = NULL;
@@ -136,6 +119,15 @@ static void enqueue(struct rec_queue *q, struct rec_chunk *c)
 	if (q->bytes > q->peak_bytes)
 		q->peak_bytes = q->bytes;
 	pthread_cond_signal(&q->more);
+}
+
+void rec_queue_push(struct rec_queue *q, struct rec_chunk *c)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->bytes >= q->max_bytes && !q->closed)
+		pthread_cond_wait(&q->space, &q->mu);
+	enqueue(q, c);
+	pthread_mutex_unlock(&q->mu);
 }
 
 int rec_queue_trypush(struct rec_queue *q, struct rec_chunk *c)

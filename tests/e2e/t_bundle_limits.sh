@@ -35,6 +35,14 @@ ASIGHT_BUNDLE_MAX=lots "$T" info "$B" >/dev/null 2>"$TMPD/envbad.err"
 check "ASIGHT_BUNDLE_MAX=lots: exit 1" [ $? = 1 ]
 check_grep "... saying it is not a size" "ASIGHT_BUNDLE_MAX: not a size: 'lots'" "$TMPD/envbad.err"
 
+# ---- a bundle cut inside its first zstd block: too short to see the tar
+# header, so it is known by its name and read as a bundle (not as an
+# empty capture that exits 0)
+head -c 300 "$B" >"$TMPD/cut.tar.zst"
+"$T" info "$TMPD/cut.tar.zst" >/dev/null 2>"$TMPD/cut.err"
+check "info on a cut bundle: exit 1" [ $? = 1 ]
+check_grep "... naming the bundle and the cut" "'$TMPD/cut.tar.zst': .*[Tt]runcated" "$TMPD/cut.err"
+
 # ---- a sparse capture member: 1 GiB of zeros then one byte, a few
 # hundred bytes packed; read as it was, it fills 1 GiB of memory
 mkdir -p "$TMPD/sp/captures"
