@@ -150,8 +150,24 @@ struct model *an_load(const struct an_opts *o)
 	return an_load_rows(o, NULL, NULL);
 }
 
+static struct model *load(const struct an_opts *o,
+			  void (*row)(void *, const struct model *, int, size_t), void *ctx,
+			  const struct model_sink *sink);
+
 struct model *an_load_rows(const struct an_opts *o,
 			   void (*row)(void *, const struct model *, int, size_t), void *ctx)
+{
+	return load(o, row, ctx, NULL);
+}
+
+struct model *an_load_sink(const struct an_opts *o, const struct model_sink *sink)
+{
+	return load(o, NULL, NULL, sink);
+}
+
+static struct model *load(const struct an_opts *o,
+			  void (*row)(void *, const struct model *, int, size_t), void *ctx,
+			  const struct model_sink *sink)
 {
 	struct model_opts mo;
 	struct model *m;
@@ -164,6 +180,7 @@ struct model *an_load_rows(const struct an_opts *o,
 	mo.pricing = o->pricing ? o->pricing : an_pricing_default(buf, sizeof(buf));
 	mo.row = row;
 	mo.row_ctx = ctx;
+	mo.sink = sink;
 	if (want_progress(o)) {
 		mo.progress = show_progress;
 		mo.progress_ctx = (void *)o->verb;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/an_cli.h"
@@ -139,7 +140,13 @@ int an_cmd_export(int argc, char **argv)
 	/* --sqlite alone: its file, connection and chunk rows are written on
 	 * the second core while the capture is read */
 	if (sqlite_only(&o) && !db_stream_open(o.sqlite, &ds, NULL, 0)) {
-		m = an_load_rows(&o, db_stream_row, ds);
+		/* memory bounded by what is open, not by the capture's size
+		 * (model_sink); ASANALYZE_NO_STREAM=1 keeps the whole model as
+		 * the other outputs do (to compare the two) */
+		if (getenv("ASANALYZE_NO_STREAM") && !strcmp(getenv("ASANALYZE_NO_STREAM"), "1"))
+			m = an_load_rows(&o, db_stream_row, ds);
+		else
+			m = an_load_sink(&o, db_stream_sink(ds, !o.no_redact));
 		if (!m) {
 			db_stream_finish(ds, NULL, NULL, NULL, &dcnt, NULL, 0);
 			return AN_EXIT_DATA;

@@ -39,6 +39,9 @@ struct model *an_load(const struct an_opts *o);
  * (model_opts.row) */
 struct model *an_load_rows(const struct an_opts *o,
 			   void (*row)(void *, const struct model *, int, size_t), void *ctx);
+/* an_load, streaming every row to @sink (model_opts.sink): the model
+ * returned keeps only the process and TLS connection tables */
+struct model *an_load_sink(const struct an_opts *o, const struct model_sink *sink);
 
 /* Scrub @s unless --no-redact; returns a new string (NULL in, NULL out). */
 char *an_red(const struct an_opts *o, const char *s);

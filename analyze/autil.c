@@ -86,6 +86,33 @@ int au_map_put(struct au_map *m, struct au_key k, void *v)
 	return 0;
 }
 
+void au_map_free_values(struct au_map *m, uint64_t c, const void *keep)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].v && m->slots[i].k.c == c && m->slots[i].v != keep)
+			free(m->slots[i].v);
+}
+
+int au_map_drop(struct au_map *m, int (*drop)(void *ctx, struct au_key k, void *v), void *ctx)
+{
+	struct au_map nm = { 0 };
+	size_t i;
+
+	/* rebuilt rather than deleted in place: linear probing keeps no holes */
+	nm.slots = calloc(m->cap ? m->cap : 1, sizeof(*nm.slots));
+	if (!nm.slots)
+		return -ENOMEM;
+	nm.cap = m->cap;
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].v && !drop(ctx, m->slots[i].k, m->slots[i].v))
+			au_map_put(&nm, m->slots[i].k, m->slots[i].v); /* never grows */
+	free(m->slots);
+	*m = nm;
+	return 0;
+}
+
 void au_map_release(struct au_map *m)
 {
 	free(m->slots);
@@ -224,6 +251,22 @@ char *au_arena_join(struct au_arena *a, const char *dir, const char *b)
 		memcpy(p + dl + (size_t)slash, b, bl + 1);
 	}
 	return p;
+}
+
+void au_arena_reset(struct au_arena *a)
+{
+	struct au_arena_blk *b, *next;
+
+	if (!a->blk)
+		return;
+	for (b = a->blk->next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->blk->next = NULL;
+	a->used = 0;
+	if (a->cap != ARENA_BLOCK) /* a block of one big string: start afresh */
+		au_arena_release(a);
 }
 
 void au_arena_release(struct au_arena *a)

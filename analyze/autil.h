@@ -26,6 +26,12 @@ struct au_map {
 void *au_map_get(const struct au_map *m, struct au_key k);
 int au_map_put(struct au_map *m, struct au_key k, void *v);
 void au_map_release(struct au_map *m);
+/* free() every value whose key's c is @c, but @keep (for maps that own
+ * some of their values). */
+void au_map_free_values(struct au_map *m, uint64_t c, const void *keep);
+/* Remove every entry for which @drop returns 1 (it may free the value);
+ * 0 or -ENOMEM (then nothing is removed). */
+int au_map_drop(struct au_map *m, int (*drop)(void *ctx, struct au_key k, void *v), void *ctx);
 
 /*
  * Make room for one more element of @size bytes in *@arr (count *@n,
@@ -58,6 +64,9 @@ char *au_arena_strndup(struct au_arena *a, const void *s, size_t n);
 /* @dir, "/" unless @dir ends with one, and @b; NULL on ENOMEM. */
 char *au_arena_join(struct au_arena *a, const char *dir, const char *b);
 void au_arena_release(struct au_arena *a);
+/* Forget every string but keep the current block for the next ones (a
+ * scratch arena reused row after row). */
+void au_arena_reset(struct au_arena *a);
 
 /*
  * Where the analysis of capture(s) @paths is cached: FILE.db beside the

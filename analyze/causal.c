@@ -436,6 +436,21 @@ nomem:
 	return -ENOMEM;
 }
 
+int causal_noise_path(const char *path)
+{
+	return noise_path(path);
+}
+
+const char *causal_file_kind(const struct model_file *f)
+{
+	return file_kind(f);
+}
+
+int causal_aside(const struct llm_call *c)
+{
+	return aside(c);
+}
+
 void causal_free(struct causal *cz)
 {
 	if (!cz)

@@ -51,6 +51,36 @@ struct causal {
 int causal_build(const struct model *m, struct causal **out);
 void causal_free(struct causal *cz);
 
+/*
+ * The same rules applied while the capture is read (streaming model, see
+ * model_sink): processes, file and connect rows and LLM calls (in request
+ * order) are fed in capture order; an effect is given to @emit once every
+ * call requested before it is known (@horizon: no call still to come was
+ * requested before it) and, for an exec, once the process has exited (its
+ * final argv decides the tool call), or when more than CAUSAL_LIVE_MAX
+ * events wait (then with the argv it has).  Memory: the events waiting,
+ * and per agent the tool calls of its open window with the processes and
+ * files attributed in it.
+ */
+#define CAUSAL_LIVE_MAX 65536
+struct causal_live;
+int causal_live_new(void (*emit)(void *ctx, const struct model_effect *e), void *ctx,
+		    struct causal_live **out);
+int causal_live_proc(struct causal_live *cl, struct tree_proc *p);
+int causal_live_file(struct causal_live *cl, const struct model_file *f, uint64_t row);
+int causal_live_net(struct causal_live *cl, const struct model_net *n, uint64_t row);
+/* @cmds: causal_tool_command of each tool call, taken (freed here) */
+int causal_live_call(struct causal_live *cl, const struct model *m, const struct llm_call *c,
+		     size_t idx, uint64_t tool_row, char **cmds);
+/* Resolve what can be; @horizon UINT64_MAX and @final at the end. */
+void causal_live_pump(struct causal_live *cl, uint64_t horizon, int final);
+void causal_live_free(struct causal_live *cl);
+
+/* causal.c's rules, for causal_live.c */
+int causal_noise_path(const char *path);
+const char *causal_file_kind(const struct model_file *f);
+int causal_aside(const struct llm_call *c);
+
 /* The shell command a tool call's arguments name ("command", "cmd",
  * "script", or an argv array), or NULL; caller frees. */
 char *causal_tool_command(const char *args_json);

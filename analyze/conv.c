@@ -100,7 +100,7 @@ static struct conv_exchange *ex_new(struct conv_conn *cc)
 		return NULL;
 	}
 	*slot = ex;
-	ex->id = cs->nex;
+	ex->id = ++cs->ids;
 	ex->conn = cc->sc;
 	return ex;
 }
@@ -219,11 +219,16 @@ static void on_done(void *ctx, struct http_msg *m)
 		/* owned by its exchange already; a request that failed before its
 		 * head was parsed has no exchange: keep it as one */
 		for (i = cc->cs->nex; i-- > 0;)
-			if (cc->cs->ex[i]->req == m)
+			if (cc->cs->ex[i]->req == m) {
+				cc->cs->ex[i]->req_done = 1;
+				if (cc->cs->ex[i]->released)
+					conv_exchange_release(cc->cs, cc->cs->ex[i]);
 				return;
+			}
 		ex = ex_new(cc);
 		if (ex) {
 			ex->req = m;
+			ex->req_done = 1;
 			ex_finish(cc->cs, ex);
 		} else {
 			http_msg_free(m);
@@ -452,6 +457,52 @@ static const struct stream_ops conv_sops = {
 	.data = s_data,
 	.gap = s_gap,
 };
+
+static int release_safe(const struct conv_exchange *ex)
+{
+	if (!ex->done || (ex->resp && ex->resp->status == 101))
+		return 0;
+	return !ex->req || ex->req_done || ex->h2_stream || ex->ws;
+}
+
+void conv_exchange_release(struct conv_set *cs, struct conv_exchange *ex)
+{
+	size_t i;
+
+	ex->released = 1;
+	if (!release_safe(ex))
+		return;
+	/* the newest are at the end, and the released are mostly the oldest
+	 * still held: few are held at once */
+	for (i = 0; i < cs->nex && cs->ex[i] != ex; i++)
+		;
+	if (i == cs->nex)
+		return;
+	memmove(cs->ex + i, cs->ex + i + 1, (cs->nex - i - 1) * sizeof(*cs->ex));
+	cs->nex--;
+	ex_free(ex);
+}
+
+uint64_t conv_horizon(const struct conv_set *cs)
+{
+	uint64_t h = UINT64_MAX;
+	size_t i, k;
+
+	for (i = 0; i < cs->nex; i++) {
+		const struct conv_exchange *ex = cs->ex[i];
+
+		if (!ex->done && ex->req && ex->req->t_first < h)
+			h = ex->req->t_first;
+	}
+	for (i = 0; i < cs->nconns; i++)
+		for (k = 0; k < 2; k++) {
+			const struct http_msg *m = cs->conns[i]->role ? cs->conns[i]->p[k].msg : NULL;
+
+			if (m && m->is_req && m->t_first && m->t_first < h)
+				h = m->t_first;
+		}
+	return h;
+}
 
 const struct stream_ops *conv_stream_ops(void)
 {

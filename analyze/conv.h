@@ -55,6 +55,8 @@ struct conv_exchange {
 	int grpc;                    /* HTTP/2 content-type application/grpc */
 	uint64_t grpc_msgs[2];       /* gRPC messages in the request, response */
 	int ws;                      /* a WebSocket message exchange (wsconv.h) */
+	int req_done;                /* HTTP/1: the parser is done with req */
+	int released;                /* conv_exchange_release: free when safe */
 };
 
 struct conv_conn {
@@ -80,6 +82,7 @@ struct conv_set {
 	struct conv_conn **conns;
 	size_t nconns, cconns;
 	uint64_t errors;
+	uint64_t ids;                /* exchanges made so far (ex->id) */
 };
 
 int conv_new(conv_exchange_fn fn, void *ctx, struct conv_set **out);
@@ -92,6 +95,20 @@ const char *conv_proto(const struct stream_conn *c);
 
 /* First error of the exchange (request, response, or pairing), or NULL. */
 const char *conv_exchange_error(const struct conv_exchange *ex);
+
+/*
+ * Streaming consumers: drop @ex (reported, its rows written) from cs->ex
+ * and free it, at once or as soon as no parser holds its messages (an
+ * HTTP/1 request still being read; a WebSocket upgrade, whose messages the
+ * frames' exchanges copy, stays until conv_free).  cs->ex then holds only
+ * the exchanges not yet released.
+ */
+void conv_exchange_release(struct conv_set *cs, struct conv_exchange *ex);
+
+/* The earliest first-byte time of a request not yet reported (an open
+ * exchange, or a request head being read), or UINT64_MAX: the LLM calls
+ * still to come were all requested at or after it. */
+uint64_t conv_horizon(const struct conv_set *cs);
 
 /* For wsconv.c: a new exchange of @cc (NULL on ENOMEM), and the end of
  * one (reported to the consumer once). */

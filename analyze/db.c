@@ -144,14 +144,12 @@ static void val_text(struct dbv *v, const char *s)
 /* Insert a row of values: 'i' int64, 'I' int64 or NULL for INT64_MIN,
  * 'd' double (NaN: NULL), 's' text (NULL ok), 'r' text to redact, 'n'
  * null.  Stepped here, or queued to the writer thread of db_stream. */
-static int run(struct dbw *w, struct dbs *st, const char *types, ...)
+static int vrun(struct dbw *w, struct dbs *st, const char *types, va_list ap)
 {
 	char *owned[2 * RUN_MAX_COLS];
 	struct dbv v[RUN_MAX_COLS];
 	int i, rc, nowned = 0;
-	va_list ap;
 
-	va_start(ap, types);
 	for (i = 0; types[i] && i < RUN_MAX_COLS; i++) {
 		v[i].t = 'n';
 		switch (types[i]) {
@@ -180,7 +178,6 @@ static int run(struct dbw *w, struct dbs *st, const char *types, ...)
 			break;
 		}
 	}
-	va_end(ap);
 	if (w->aq)
 		rc = db_stream_queue(w->aq, st->sql, v, i);
 	else if (w->bq) /* the writer thread: flushed before @owned goes */
@@ -192,8 +189,28 @@ static int run(struct dbw *w, struct dbs *st, const char *types, ...)
 	return rc;
 }
 
-/* INT64_MIN binds NULL through type 'I' */
-#define NUL_IF(cond, v) ((cond) ? INT64_MIN : (int64_t)(v))
+static int run(struct dbw *w, struct dbs *st, const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, types);
+	rc = vrun(w, st, types, ap);
+	va_end(ap);
+	return rc;
+}
+
+int dbw_run(struct dbw *w, struct dbs *st, const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, types);
+	rc = vrun(w, st, types, ap);
+	va_end(ap);
+	return rc;
+}
+
 
 static int put_procs(struct dbw *w)
 {
@@ -284,11 +301,11 @@ static int put_tls(struct dbw *w)
 
 	for (i = 0; !rc && i < m->streams->n; i++, w->cnt->tls++) {
 		const struct stream_conn *c = m->streams->conns[i];
-		const struct model_net *n = model_conn_net(m, c);
+		uint64_t n = model_conn_net_row(m, c);
 		const struct tree_proc *p = tree_get(m->tree, c->pid, c->start_ns);
 
 		rc = run(w, &t, "iIIiiiiissiii", (int64_t)c->id, NUL_IF(!p, p ? p->id : 0),
-			 NUL_IF(!n, n ? n - m->nets + 1 : 0), (int64_t)c->fd, (int64_t)c->ptr,
+			 NUL_IF(!n, n), (int64_t)c->fd, (int64_t)c->ptr,
 			 (int64_t)c->first_seq, (int64_t)c->t_first, (int64_t)c->t_last, c->sni,
 			 conv_proto(c), (int64_t)c->dir[0].bytes, (int64_t)c->dir[1].bytes,
 			 (int64_t)(c->dir[0].gap_bytes + c->dir[1].gap_bytes));
@@ -300,148 +317,21 @@ static int put_tls(struct dbw *w)
 	return rc;
 }
 
-/* 0 when @s is printable ASCII needing no JSON escape, else -1: then
- * jansson writes the whole array, as the database has always had it. */
-static int plain_json(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e || *s == '"' ||
-		    *s == '\\')
-			return -1;
-	return 0;
-}
-
-/* Append ["name","value"] to the array in *buf; -1 when jansson must. */
-static int hj_add(char **buf, size_t *len, size_t *cap, const char *name, const char *v)
-{
-	size_t nn = strlen(name), nv = strlen(v), need = *len + nn + nv + 10;
-	char *o;
-
-	if (plain_json(name) || plain_json(v))
-		return -1;
-	if (need > *cap) {
-		size_t nc = *cap * 2 > need ? *cap * 2 : need;
-		char *p = realloc(*buf, nc);
-
-		if (!p)
-			return -1;
-		*buf = p;
-		*cap = nc;
-	}
-	o = *buf + *len;
-	if (*len > 1)
-		*o++ = ',';
-	*o++ = '[';
-	*o++ = '"';
-	memcpy(o, name, nn);
-	o += nn;
-	memcpy(o, "\",\"", 3);
-	o += 3;
-	memcpy(o, v, nv);
-	o += nv;
-	*o++ = '"';
-	*o++ = ']';
-	*len = (size_t)(o - *buf);
-	return 0;
-}
-
-/* The common case, printable ASCII headers, written directly: jansson's
- * compact dump costs more than the insert.  NULL: use headers_json_j(). */
-static char *headers_json_fast(const struct http_msg *h, int redact)
-{
-	size_t i, len = 1, cap = 256;
-	char *buf = malloc(cap);
-	int bad = !buf;
-
-	if (buf)
-		buf[0] = '[';
-	for (i = 0; !bad && h && i < h->nhdrs; i++) {
-		const char *name = h->hdrs[i].name, *value = h->hdrs[i].value;
-		char *v = redact ? redact_header(name, value) : NULL;
-
-		bad = (redact && !v) || !name || !value ||
-		      hj_add(&buf, &len, &cap, name, redact ? v : value);
-		free(v);
-	}
-	if (bad || len + 2 > cap) {
-		free(buf);
-		return NULL;
-	}
-	buf[len++] = ']';
-	buf[len] = 0;
-	return buf;
-}
-
-static char *headers_json_j(const struct http_msg *h, int redact)
-{
-	json_t *a = json_array();
-	char *s;
-	size_t i;
-
-	for (i = 0; h && i < h->nhdrs; i++) {
-		char *v = redact ? redact_header(h->hdrs[i].name, h->hdrs[i].value)
-				 : au_strdup(h->hdrs[i].value);
-		json_t *pair = json_pack("[ss]", h->hdrs[i].name, v ? v : "");
-
-		if (pair)
-			json_array_append_new(a, pair);
-		free(v);
-	}
-	s = json_dumps(a, JSON_COMPACT);
-	json_decref(a);
-	return s;
-}
-
-static char *headers_json(const struct http_msg *h, int redact)
-{
-	char *s = headers_json_fast(h, redact);
-
-	return s ? s : headers_json_j(h, redact);
-}
-
-static char *body_text(const struct http_msg *h)
-{
-	size_t n;
-
-	if (!h || !h->body.len)
-		return NULL;
-	n = h->body.len < DB_BODY_MAX ? h->body.len : DB_BODY_MAX;
-	return au_strndup(h->body.p, strnlen((const char *)h->body.p, n));
-}
-
 static int put_http(struct dbw *w)
 {
-	struct dbs h = { .sql = "INSERT INTO http_messages VALUES "
-				  "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" };
+	struct dbs h = { .sql = DB_SQL_HTTP };
 	const struct conv_set *cs = w->m->convs;
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; !rc && i < cs->nex; i++, w->cnt->http++) {
-		const struct conv_exchange *ex = cs->ex[i];
-		const struct http_msg *q = ex->req, *r = ex->resp;
-		char *qh = headers_json(q, w->redact), *rh = headers_json(r, w->redact);
-		char *qb = body_text(q), *rb = body_text(r);
-
-		rc = run(w, &h, "iIsrIssrrIIsiIIIs", (int64_t)ex->id,
-			 NUL_IF(!ex->conn, ex->conn ? ex->conn->id : 0), q ? q->method : NULL,
-			 q ? q->target : NULL, NUL_IF(!r, r ? r->status : 0), qh, rh, qb, rb,
-			 NUL_IF(!q, q ? q->body_len : 0), NUL_IF(!r, r ? r->body_len : 0),
-			 r ? http_dec_name(r->coding) : NULL, (int64_t)ex->is_sse,
-			 NUL_IF(!q, q ? q->t_first : 0), NUL_IF(!r, r ? r->t_head : 0),
-			 NUL_IF(!r, r ? r->t_end : 0), conv_exchange_error(ex));
-		free(qh);
-		free(rh);
-		free(qb);
-		free(rb);
-	}
+	for (i = 0; !rc && !w->live && i < cs->nex; i++, w->cnt->http++)
+		rc = dbw_http_row(w, &h, cs->ex[i]);
 	dbs_done(&h);
 	return rc;
 }
 
-static int put_call(struct dbw *w, struct dbs *c, size_t i)
+static int put_call(struct dbw *w, struct dbs *c, size_t i, const struct llm_call *x)
 {
-	const struct llm_call *x = w->m->calls[i];
 	const struct stream_conn *sc = x->ex->conn;
 	const struct tree_proc *p = sc ? tree_get(w->m->tree, sc->pid, sc->start_ns) : NULL;
 
@@ -461,41 +351,46 @@ static int put_call(struct dbw *w, struct dbs *c, size_t i)
 		   x->prev_resp_id, (int64_t)x->ninherited);
 }
 
+int dbw_call_rows(struct dbw *w, struct dbs st[3], size_t i, const struct llm_call *x,
+		  int64_t pk, char *const *cmds)
+{
+	size_t k;
+	int rc = put_call(w, &st[0], i, x);
+
+	w->cnt->llm_calls++;
+	for (k = 0; !rc && k < x->nmsgs; k++, w->cnt->messages++)
+		rc = run(w, &st[1], "iisr", (int64_t)i + 1, (int64_t)k, x->msgs[k].role,
+			 x->msgs[k].text);
+	for (k = 0; !rc && k < x->ncalls; k++, w->cnt->tool_calls++) {
+		char *cmd = cmds ? NULL : causal_tool_command(x->calls[k].args);
+
+		rc = run(w, &st[2], "iiissrr", pk++, (int64_t)i + 1, (int64_t)k, x->calls[k].id,
+			 x->calls[k].name, x->calls[k].args, cmds ? cmds[k] : cmd);
+		free(cmd);
+	}
+	return rc;
+}
+
 static int put_llm(struct dbw *w)
 {
-	struct dbs c = { .sql = "INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-				  "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)" };
-	struct dbs mm = { .sql = "INSERT INTO messages VALUES (?,?,?,?)" };
-	struct dbs t = { .sql = "INSERT INTO tool_calls VALUES (?,?,?,?,?,?,?)" };
-	int64_t pk = 0;
-	size_t i, k;
+	struct dbs st[3] = { { .sql = DB_SQL_CALL }, { .sql = DB_SQL_MSG }, { .sql = DB_SQL_TOOL } };
+	int64_t pk = 1;
+	size_t i;
 	int rc = 0;
 
-	for (i = 0; !rc && i < w->m->ncalls; i++, w->cnt->llm_calls++) {
-		const struct llm_call *x = w->m->calls[i];
-
-		rc = put_call(w, &c, i);
-		w->tool_pk_base[i] = pk + 1;
-		for (k = 0; !rc && k < x->nmsgs; k++, w->cnt->messages++)
-			rc = run(w, &mm, "iisr", (int64_t)i + 1, (int64_t)k, x->msgs[k].role,
-				 x->msgs[k].text);
-		for (k = 0; !rc && k < x->ncalls; k++, w->cnt->tool_calls++) {
-			char *cmd = causal_tool_command(x->calls[k].args);
-
-			rc = run(w, &t, "iiissrr", ++pk, (int64_t)i + 1, (int64_t)k, x->calls[k].id,
-				 x->calls[k].name, x->calls[k].args, cmd);
-			free(cmd);
-		}
+	for (i = 0; !rc && !w->live && i < w->m->ncalls; i++) {
+		w->tool_pk_base[i] = pk;
+		rc = dbw_call_rows(w, st, i, w->m->calls[i], pk, NULL);
+		pk += (int64_t)w->m->calls[i]->ncalls;
 	}
-	dbs_done(&c);
-	dbs_done(&mm);
-	dbs_done(&t);
+	for (i = 0; i < 3; i++)
+		dbs_done(&st[i]);
 	return rc;
 }
 
 static int put_effects(struct dbw *w)
 {
-	struct dbs e = { .sql = "INSERT INTO tool_effects VALUES (?,?,?,?,?,?,?,?,?,?)" };
+	struct dbs e = { .sql = DB_SQL_EFF };
 	struct dbs d = { .sql = "INSERT INTO drops VALUES (?,?,?,?,?,?,?)" };
 	const struct model *m = w->m;
 	size_t i;
@@ -624,7 +519,8 @@ static int queue_indexes(struct dbw *w, int rc, const char *tables)
 	struct dbv v = { .t = 's' };
 
 	/* the callers' lists are either all early or none */
-	if (rc || !w->aq || (w->idx_early && strstr(DB_EARLY_TABLES, tables)))
+	if (rc || !w->aq || (w->live && strstr(DB_LATE_TABLES, tables)) ||
+	    (w->idx_early && strstr(DB_EARLY_TABLES, tables)))
 		return rc;
 	sql = dbw_index_sql(tables);
 	if (!sql)
@@ -668,7 +564,7 @@ static int fill_end(struct dbw *w, int rc)
 /* Everything but the tables (dbw_open) and the rows in w->done. */
 static int fill(struct dbw *w)
 {
-	int own = !w->cz && w->o && w->o->causal, threaded = 0, rc;
+	int own = !w->cz && w->o && w->o->causal && !w->live, threaded = 0, rc;
 	pthread_t t;
 
 	/* causal_build only reads the model, as the writer does: it runs on
@@ -677,7 +573,11 @@ static int fill(struct dbw *w)
 		threaded = !pthread_create(&t, NULL, cz_thread, w);
 	if (own && !threaded)
 		cz_thread(w);
-	rc = put_meta(w);
+	rc = 0;
+	if (w->live) /* their rows are in: built while the processes' are made */
+		rc = queue_indexes(w, rc, "http_messages llm_calls tool_calls");
+	if (!rc)
+		rc = put_meta(w);
 	if (!rc)
 		rc = put_procs(w);
 	rc = queue_indexes(w, rc, "processes execs");
@@ -686,12 +586,14 @@ static int fill(struct dbw *w)
 	if (!rc)
 		rc = put_tls(w);
 	rc = queue_indexes(w, rc, "tls_connections");
-	if (!rc)
+	if (!rc && !w->live)
 		rc = put_http(w);
-	rc = queue_indexes(w, rc, "http_messages");
-	if (!rc)
+	if (!w->live)
+		rc = queue_indexes(w, rc, "http_messages");
+	if (!rc && !w->live)
 		rc = put_llm(w);
-	rc = queue_indexes(w, rc, "llm_calls tool_calls");
+	if (!w->live)
+		rc = queue_indexes(w, rc, "llm_calls tool_calls");
 	if (threaded)
 		pthread_join(t, NULL); /* even after a failure */
 	if (own)

@@ -64,6 +64,15 @@ int db_stream_finish(struct db_stream *s, const struct model *m, const struct ca
 		     const struct db_opts *o, struct db_counts *cnt, char *msg, size_t msg_size);
 
 /*
+ * Streaming instead (bounded memory): set model_opts.sink to
+ * db_stream_sink(s, redact) rather than .row, and every row is queued as
+ * the model finds it, the model keeping none (struct model_sink); then
+ * db_stream_finish(s, m, NULL, ...) writes the processes, execs, TLS
+ * connections, drops and meta, and numbers the tool effects.
+ */
+const struct model_sink *db_stream_sink(struct db_stream *s, int redact);
+
+/*
  * PRAGMA user_version of the databases written: bumped whenever a table,
  * column or view changes (2: llm_calls.purpose, transport,
  * previous_response_id, inherited_messages), so caches made by an older

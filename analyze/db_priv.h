@@ -24,6 +24,9 @@ struct rc_slot {
 	char *in, *out;
 };
 
+/* INT64_MIN binds NULL through dbw_run's type 'I' */
+#define NUL_IF(cond, v) ((cond) ? INT64_MIN : (int64_t)(v))
+
 /* A statement prepared at its first row. */
 struct dbs {
 	const char *sql;
@@ -58,6 +61,9 @@ struct dbw {
 	/* the writer thread's side: rows gather into multi-row inserts */
 	struct db_stream *bq;
 	int idx_early; /* the indexes of DB_EARLY_TABLES exist already */
+	/* the model was streamed (model_sink, db_live.c): its rows but the
+	 * processes, execs, TLS connections, drops and meta are written */
+	int live;
 };
 
 /* db_stream: tables whose indexes exist before their rows.  The streamed
@@ -66,10 +72,20 @@ struct dbw {
  * would be all that runs at the end.  The others are built after their
  * rows, while the reader prepares the next table's. */
 #define DB_EARLY_TABLES "files connections tls_chunks tool_effects drops"
+/* Streamed model (db_stream_sink): these too, whose rows all come at the
+ * end; those of http_messages, llm_calls and tool_calls are built as soon
+ * as the capture is read, while the reader makes the processes' rows. */
+#define DB_LATE_TABLES "processes execs tls_connections"
 
 #define DB_SQL_FILE "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define DB_SQL_NET "INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?)"
 #define DB_SQL_CHUNK "INSERT INTO tls_chunks VALUES (?,?,?,?,?,?,?,?,?,?)"
+#define DB_SQL_HTTP "INSERT INTO http_messages VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define DB_SQL_CALL "INSERT INTO llm_calls VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?," \
+	"?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define DB_SQL_MSG "INSERT INTO messages VALUES (?,?,?,?)"
+#define DB_SQL_TOOL "INSERT INTO tool_calls VALUES (?,?,?,?,?,?,?)"
+#define DB_SQL_EFF "INSERT INTO tool_effects VALUES (?,?,?,?,?,?,?,?,?,?)"
 
 /* Bind @n values to @st (prepared if need be), step and reset it. */
 int dbw_step(struct dbw *w, struct dbs *st, const struct dbv *v, int n);
@@ -91,6 +107,14 @@ void db_stream_wait_streamed(struct db_stream *s);
 int dbw_file_row(struct dbw *w, struct dbs *st, size_t i, const struct model_file *x);
 int dbw_net_row(struct dbw *w, struct dbs *st, size_t i, const struct model_net *x);
 int dbw_chunk_row(struct dbw *w, struct dbs *st, size_t i, const struct model_tls *x);
+int dbw_http_row(struct dbw *w, struct dbs *st, const struct conv_exchange *ex);
+/* an LLM call @x, row @i + 1, its messages and tool calls (rows from @pk,
+ * their commands @cmds, NULL: found here); st: llm_calls, messages,
+ * tool_calls */
+int dbw_call_rows(struct dbw *w, struct dbs st[3], size_t i, const struct llm_call *x,
+		  int64_t pk, char *const *cmds);
+/* run() for db_live.c: types as there */
+int dbw_run(struct dbw *w, struct dbs *st, const char *types, ...);
 
 /* Create @path's ".part" file (*part, owned), open it in w->db, begin the
  * transaction and create the tables; dbw_fill writes the rest (from the

@@ -8,7 +8,8 @@
  * table once its rows are queued: the writer builds those while the reader
  * prepares the next table's rows (the indexes of DB_EARLY_TABLES exist
  * from the start instead).  The writer steps rows in multi-row inserts.
- * The queue is bounded (QMAX).
+ * The queue is bounded (QMAX).  A streamed model (db_stream_sink) queues
+ * every row as it is found, with its text, and keeps none.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,9 +21,11 @@
 
 #define BLOCK_BYTES (256u * 1024u) /* a block is handed over at this size */
 #define QMAX (4u << 20)            /* bytes queued at most: the reader waits */
-#define NSTMT 16                   /* statements of queued rows */
+#define NSTMT 24                   /* statements of queued rows */
 #define Q_GEN 3                    /* entry kinds: MODEL_ROW_*, then these */
 #define Q_EXEC 4
+#define Q_LFILE 5                  /* streamed model: rows with their strings */
+#define Q_LNET 6
 
 /* Rows of one statement gathered for a multi-row insert: the per-statement
  * cost of SQLite (cursor, transaction check, halt) is paid once a batch. */
@@ -57,6 +60,8 @@ struct db_stream {
 	pthread_mutex_t mu;
 	pthread_cond_t work, space;
 	struct qblock *head, *tail, *cur;
+	struct qblock *pool;   /* written blocks for reuse: malloc and free of
+				* large blocks on two threads fragment the heap */
 	size_t queued;         /* bytes */
 	int done, rc, started;
 	int passed;            /* the writer is past the streamed rows */
@@ -64,6 +69,12 @@ struct db_stream {
 	int stopped[3];        /* a row came out of order: the rest is dbw_fill's */
 	struct dbs st[3 + NSTMT];
 	struct batch bt[3 + NSTMT];
+	/* a streamed model (db_stream_sink): its rows' statements, counts and
+	 * first failure */
+	struct model_sink sink;
+	struct dbs lst[8];
+	struct db_counts lcnt;
+	int lrc;
 };
 
 /* "INSERT ... VALUES (?,...)" with the tuple repeated BATCH times. */
@@ -179,6 +190,48 @@ static struct dbs *stmt_for(struct db_stream *s, const char *sql)
 	return &s->st[i];
 }
 
+/* A streamed file or connection row: its struct, its process's id, then
+ * (files) path, path2 and abs, each a presence byte and the text. */
+struct lrow {
+	uint64_t proc_id;
+	union {
+		struct model_file f;
+		struct model_net n;
+	} u;
+};
+
+static const char *lrow_str(const char **at)
+{
+	const char *s = *at + 1;
+
+	if (!**at) {
+		*at += 1;
+		return NULL;
+	}
+	*at = s + strlen(s) + 1;
+	return s;
+}
+
+/* Written here, from the copy in the block (the batch keeps pointers to
+ * its text until the block is done): the reader's row strings are gone
+ * by now, and the model may be too. */
+static int live_row(struct db_stream *s, const struct qent *e)
+{
+	struct lrow *r = (struct lrow *)(uintptr_t)(e + 1);
+	struct tree_proc p = { .id = r->proc_id }; /* only its id is read */
+	const char *at = (const char *)(r + 1);
+
+	if (e->kind == Q_LNET) {
+		r->u.n.proc = &p;
+		return dbw_net_row(&s->ww, &s->st[1], s->ww.done[1]++, &r->u.n);
+	}
+	r->u.f.proc = &p;
+	r->u.f.path = (char *)lrow_str(&at);
+	r->u.f.path2 = (char *)lrow_str(&at);
+	r->u.f.abs = (char *)lrow_str(&at);
+	return dbw_file_row(&s->ww, &s->st[0], s->ww.done[0]++, &r->u.f);
+}
+
 static int do_entry(struct db_stream *s, const struct qent *e)
 {
 	const void *p = e + 1;
@@ -195,6 +248,9 @@ static int do_entry(struct db_stream *s, const struct qent *e)
 		return dbw_net_row(&s->ww, &s->st[1], s->ww.done[1]++, p);
 	case MODEL_ROW_TLS:
 		return dbw_chunk_row(&s->ww, &s->st[2], s->ww.done[2]++, p);
+	case Q_LFILE:
+	case Q_LNET:
+		return live_row(s, e);
 	case Q_EXEC:
 		rc = flush_all(s);
 		if (rc)
@@ -256,9 +312,16 @@ static void *writer(void *arg)
 		if (rc && !s->rc)
 			__atomic_store_n(&s->rc, rc, __ATOMIC_RELAXED);
 		pthread_cond_broadcast(&s->space);
+		if (b->cap == BLOCK_BYTES) {
+			b->next = s->pool;
+			s->pool = b;
+			b = NULL;
+		}
 		pthread_mutex_unlock(&s->mu);
-		free(b->buf);
-		free(b);
+		if (b) {
+			free(b->buf);
+			free(b);
+		}
 	}
 	for (i = 0; i < 3 + NSTMT; i++) {
 		batch_done(&s->bt[i]);
@@ -297,6 +360,18 @@ static struct qent *reserve(struct db_stream *s, size_t size)
 	if (b && b->len + size > b->cap) {
 		push_block(s);
 		b = NULL;
+	}
+	if (!b && size <= BLOCK_BYTES && s->pool) {
+		pthread_mutex_lock(&s->mu);
+		b = s->pool;
+		if (b)
+			s->pool = b->next;
+		pthread_mutex_unlock(&s->mu);
+		if (b) {
+			b->len = 0;
+			b->next = NULL;
+			s->cur = b;
+		}
 	}
 	if (!b) {
 		size_t cap = size > BLOCK_BYTES ? size : BLOCK_BYTES;
@@ -415,6 +490,11 @@ int db_stream_drain(struct db_stream *s)
 		free(b->buf);
 		free(b);
 	}
+	while ((b = s->pool)) {
+		s->pool = b->next;
+		free(b->buf);
+		free(b);
+	}
 	return s->rc;
 }
 
@@ -483,6 +563,13 @@ static int begin_rest(struct db_stream *s, const struct model *m, const struct c
 	cnt->connections = s->given[1];
 	cnt->chunks = s->given[2];
 	memcpy(s->w.done, s->given, sizeof(s->w.done));
+	if (s->w.live) {
+		*cnt = s->lcnt;
+		cnt->files = s->w.done[0] = m->nfiles;
+		cnt->connections = s->w.done[1] = m->nnets;
+		cnt->chunks = s->w.done[2] = m->ntls;
+		rc = rc ? rc : s->lrc;
+	}
 	s->w.m = m;
 	s->w.cz = cz;
 	s->w.o = o;
@@ -491,6 +578,145 @@ static int begin_rest(struct db_stream *s, const struct model *m, const struct c
 	s->w.aq = s;
 	s->w.idx_early = 1;
 	return rc;
+}
+
+/* ---- a streamed model's rows (model_sink) ---- */
+
+static void lrow_put(char **o, const char *str)
+{
+	size_t l = str ? strlen(str) : 0;
+
+	*(*o)++ = str != NULL;
+	if (str) {
+		memcpy(*o, str, l + 1);
+		*o += l + 1;
+	}
+}
+
+/* Files, connections and chunks are most of the rows: the writer thread,
+ * which has time to spare, makes their values (the reader has not). */
+static void l_file(void *ctx, const struct model *m, const struct model_file *f, uint64_t row)
+{
+	struct db_stream *s = ctx;
+	const char *str[3] = { f->path, f->path2, f->abs };
+	size_t size = sizeof(struct qent) + sizeof(struct lrow) + 3, i;
+	struct lrow r = { .proc_id = f->proc->id, .u.f = *f };
+	struct qent *e;
+	char *o;
+
+	(void)m;
+	(void)row;
+	for (i = 0; i < 3; i++)
+		size += str[i] ? strlen(str[i]) + 1 : 0;
+	if (s->lrc || !(e = reserve(s, size))) {
+		s->lrc = s->lrc ? s->lrc : -ENOMEM;
+		return;
+	}
+	e->kind = Q_LFILE;
+	memcpy(e + 1, &r, sizeof(r));
+	o = (char *)(e + 1) + sizeof(r);
+	for (i = 0; i < 3; i++)
+		lrow_put(&o, str[i]);
+}
+
+static void l_net(void *ctx, const struct model *m, const struct model_net *n, uint64_t row)
+{
+	struct db_stream *s = ctx;
+	struct lrow r = { .proc_id = n->proc->id, .u.n = *n };
+	struct qent *e;
+
+	(void)m;
+	(void)row;
+	if (s->lrc || !(e = reserve(s, sizeof(*e) + sizeof(r)))) {
+		s->lrc = s->lrc ? s->lrc : -ENOMEM;
+		return;
+	}
+	e->kind = Q_LNET;
+	memcpy(e + 1, &r, sizeof(r));
+}
+
+static void l_tls(void *ctx, const struct model *m, const struct model_tls *t, uint64_t row)
+{
+	struct db_stream *s = ctx;
+	struct qent *e;
+
+	(void)m;
+	(void)row;
+	if (s->lrc || !(e = reserve(s, sizeof(*e) + sizeof(*t)))) {
+		s->lrc = s->lrc ? s->lrc : -ENOMEM;
+		return;
+	}
+	e->kind = MODEL_ROW_TLS; /* no pointers in it */
+	memcpy(e + 1, t, sizeof(*t));
+}
+
+static void l_exchange(void *ctx, const struct model *m, const struct conv_exchange *ex)
+{
+	struct db_stream *s = ctx;
+
+	s->w.m = m;
+	if (!s->lrc)
+		s->lrc = dbw_http_row(&s->w, &s->lst[3], ex);
+	s->lcnt.http++;
+}
+
+static void l_call(void *ctx, const struct model *m, const struct llm_call *c, size_t idx,
+		   uint64_t tool_row, char *const *cmds)
+{
+	struct db_stream *s = ctx;
+
+	s->w.m = m;
+	if (!s->lrc)
+		s->lrc = dbw_call_rows(&s->w, &s->lst[4], idx, c, (int64_t)tool_row, cmds);
+}
+
+static void l_effect(void *ctx, const struct model *m, const struct model_effect *e)
+{
+	struct db_stream *s = ctx;
+	const struct tree_proc *p = e->proc;
+	const char *target = e->target;
+	char *args = NULL;
+
+	s->w.m = m;
+	if (s->lrc)
+		return;
+	if (!target && p && p->argc)
+		target = args = tree_argv_join(p->argv, p->argc);
+	else if (!target && p)
+		target = p->exe;
+	s->lcnt.effects++;
+	s->lrc = dbw_run(&s->w, &s->lst[7], "iiIssiIIIr", (int64_t)s->lcnt.effects,
+			 (int64_t)e->call + 1, e->tool_row ? (int64_t)e->tool_row : INT64_MIN,
+			 e->kind, e->how, (int64_t)e->ts, p ? (int64_t)p->id : INT64_MIN,
+			 e->file ? (int64_t)e->file : INT64_MIN,
+			 e->net ? (int64_t)e->net : INT64_MIN, target);
+	free(args);
+}
+
+const struct model_sink *db_stream_sink(struct db_stream *s, int redact)
+{
+	static const char *const sql[8] = { DB_SQL_FILE, DB_SQL_NET, DB_SQL_CHUNK, DB_SQL_HTTP,
+					    DB_SQL_CALL, DB_SQL_MSG, DB_SQL_TOOL, DB_SQL_EFF };
+	size_t i;
+
+	char *idx = dbw_index_sql(DB_LATE_TABLES);
+	struct dbv v = { .t = 's', .s = idx, .i = idx ? (int64_t)strlen(idx) : 0 };
+
+	/* the indexes of the tables written at the end exist before their
+	 * rows (DB_LATE_TABLES): kept up to date as they come instead of built
+	 * after them, when the writer alone is working */
+	s->lrc = idx ? db_stream_queue(s, NULL, &v, 1) : -ENOMEM;
+	free(idx);
+	for (i = 0; i < 8; i++)
+		s->lst[i].sql = sql[i];
+	s->w.live = 1;
+	s->w.redact = redact;
+	s->w.aq = s;
+	s->w.cnt = &s->lcnt;
+	s->sink = (struct model_sink){ .ctx = s, .file = l_file, .net = l_net, .tls = l_tls,
+				       .exchange = l_exchange, .call = l_call,
+				       .effect = l_effect };
+	return &s->sink;
 }
 
 int db_stream_finish(struct db_stream *s, const struct model *m, const struct causal *cz,

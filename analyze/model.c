@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "analyze/autil.h"
+#include "analyze/model_live.h"
 
 #define AT_FDCWD_ (-100)
 
@@ -31,8 +32,13 @@ void model_opts_init(struct model_opts *o)
 static void on_exchange(void *ctx, struct conv_exchange *ex)
 {
 	struct model *m = ctx;
-	struct llm_call *c = llm_from_exchange(ex, m->pricing), **slot;
+	struct llm_call *c, **slot;
 
+	if (m->sink) {
+		model_live_exchange(m, ex);
+		return;
+	}
+	c = llm_from_exchange(ex, m->pricing);
 	if (!c)
 		return;
 	slot = au_push(&m->calls, &m->ncalls, &m->ccalls, sizeof(*slot));
@@ -70,10 +76,10 @@ static void row_done(struct model *m, int kind, size_t idx)
 static void s_chunk(void *ctx, struct stream_conn *c, const struct cap_rec *rec)
 {
 	struct model *m = ctx;
-	struct model_tls *t;
+	struct model_tls *t, one;
 	struct cap_tls ct;
 
-	t = au_push(&m->tls, &m->ntls, &m->ctls, sizeof(*t));
+	t = m->sink ? &one : au_push(&m->tls, &m->ntls, &m->ctls, sizeof(*t));
 	if (!t)
 		return;
 	cap_rec_fixed(rec, &ct, sizeof(ct));
@@ -86,6 +92,11 @@ static void s_chunk(void *ctx, struct stream_conn *c, const struct cap_rec *rec)
 	t->dir = ct.dir;
 	t->flags = rec->hdr.flags;
 	t->orig_len = rec->hdr.orig_len;
+	if (m->sink) {
+		m->ntls++;
+		model_live_tls(m, t);
+		return;
+	}
 	row_done(m, MODEL_ROW_TLS, m->ntls - 1);
 }
 
@@ -110,13 +121,20 @@ static const struct stream_ops model_sops = {
 
 /* ---- files and sockets ---- */
 
+/* Where a row's strings go: the model's arena, or (streaming) the
+ * current row's, reused once the row is given. */
+static struct au_arena *row_arena(struct model *m)
+{
+	return m->sink ? &m->row_strs : &m->strs;
+}
+
 static char *join_path(struct model *m, const char *dir, const char *p)
 {
 	if (!dir || !*dir)
 		return NULL;
 	while (p[0] == '.' && p[1] == '/')
 		p += 2;
-	return au_arena_join(&m->strs, dir, p);
+	return au_arena_join(row_arena(m), dir, p);
 }
 
 static const char *fd_path(struct model *m, const struct tree_proc *p, int32_t fd)
@@ -130,7 +148,18 @@ static const char *fd_path(struct model *m, const struct tree_proc *p, int32_t f
 static void fd_set_path(struct model *m, const struct tree_proc *p, int32_t fd, char *s)
 {
 	struct au_key k = { p->id, (uint64_t)(int64_t)fd, 2 };
+	char *old;
 
+	if (m->sink) {
+		/* streaming: the map owns a copy, freed once the row that may
+		 * still show the old one is given */
+		old = au_map_get(&m->fds, k);
+		if (old && old != closed_fd) {
+			free(m->row_free);
+			m->row_free = old;
+		}
+		s = s ? au_strdup(s) : NULL;
+	}
 	au_map_put(&m->fds, k, s ? s : closed_fd);
 }
 
@@ -146,9 +175,10 @@ static char *resolve(struct model *m, const struct tree_proc *p, int32_t dirfd, 
 	return join_path(m, fd_path(m, p, dirfd), path);
 }
 
-static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc *p)
+static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
+		    struct model_file *one)
 {
-	struct model_file *f = au_push(&m->files, &m->nfiles, &m->cfiles, sizeof(*f));
+	struct model_file *f = one ? one : au_push(&m->files, &m->nfiles, &m->cfiles, sizeof(*f));
 	struct cap_file cf;
 	const char *d = (const char *)rec->data;
 	size_t l;
@@ -181,15 +211,16 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 		break;
 	}
 	l = strnlen(d, rec->data_len);
-	/* the paths live as long as the model: from its arena (m->strs) */
-	f->path = au_arena_strndup(&m->strs, d, l);
+	/* the paths live as long as the model: from its arena (m->strs); when
+	 * streaming, as long as the row (m->row_strs) */
+	f->path = au_arena_strndup(row_arena(m), d, l);
 	if (rec->hdr.type == CAP_REC_RENAME && l + 1 < rec->data_len)
-		f->path2 = au_arena_strndup(&m->strs, d + l + 1,
+		f->path2 = au_arena_strndup(row_arena(m), d + l + 1,
 					    strnlen(d + l + 1, rec->data_len - l - 1));
 	if ((rec->hdr.type == CAP_REC_CHMOD || rec->hdr.type == CAP_REC_TRUNCATE) && !l) {
 		const char *fp = fd_path(m, p, cf.fd);
 
-		f->abs = fp ? au_arena_strndup(&m->strs, fp, strlen(fp)) : NULL;
+		f->abs = fp ? au_arena_strndup(row_arena(m), fp, strlen(fp)) : NULL;
 	} else
 		f->abs = resolve(m, p, cf.fd, f->path);
 	if (rec->hdr.type == CAP_REC_OPEN && cf.ret >= 0)
@@ -197,9 +228,10 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 	return 0;
 }
 
-static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc *p)
+static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
+		   struct model_net *one)
 {
-	struct model_net *n = au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
+	struct model_net *n = one ? one : au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
 	struct cap_net cn;
 
 	if (!n)
@@ -226,7 +258,7 @@ static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc 
 		struct au_key k = { p->id, (uint64_t)(int64_t)cn.fd, 3 };
 
 		/* index + 1: the array moves as it grows */
-		au_map_put(&m->fds, k, (void *)(uintptr_t)m->nnets);
+		au_map_put(&m->fds, k, (void *)(uintptr_t)(m->nnets + (one ? 1 : 0)));
 	}
 	return 0;
 }
@@ -260,16 +292,125 @@ static void note_clock(struct model *m, const struct cap_reader *r)
 		m->hostname = au_strdup(host);
 }
 
+/* Records that neither keep nor give a row. */
+static int dispatch_rest(struct model *m, const struct cap_rec *rec)
+{
+	struct cap_loss loss;
+
+	if (rec->hdr.type == CAP_REC_LOSS) {
+		cap_rec_fixed(rec, &loss, sizeof(loss));
+		add_drop(m, rec->hdr.ts_ns, "loss", loss.lost, 0, loss.probe, rec->hdr.cpu);
+	}
+	return 0;
+}
+
+/* Entries of exited processes' descriptors: no record will use them. */
+static int fd_gone(void *ctx, struct au_key k, void *v)
+{
+	struct model *m = ctx;
+
+	if ((k.c != 2 && k.c != 3) || !k.a || k.a > m->tree->n || !m->tree->procs[k.a - 1]->exited)
+		return 0;
+	if (k.c == 2 && v != closed_fd)
+		free(v);
+	return 1;
+}
+
+/* Streaming: what the process table needs no more once a process exited. */
+static void live_trim(struct model *m, const struct cap_rec *rec)
+{
+	struct tree_proc *p;
+	struct tree_exec *x;
+
+	if (rec->hdr.type == CAP_REC_EXIT &&
+	    (p = tree_get(m->tree, rec->hdr.pid, rec->hdr.task_start_ns)) && p->exited &&
+	    p->cexecs > p->nexecs && p->nexecs) {
+		/* no exec will come: the array's room for more goes */
+		x = realloc(p->execs, p->nexecs * sizeof(*x));
+		if (x) {
+			p->execs = x;
+			p->cexecs = p->nexecs;
+		}
+	}
+	if (m->fds.n > 4096 && m->fds.n > 2 * m->fds_kept) {
+		au_map_drop(&m->fds, fd_gone, m);
+		m->fds_kept = m->fds.n;
+	}
+}
+
+/* Streaming: the same, each row given to the sink (model_live.c). */
+static int dispatch_live(struct model *m, const struct cap_rec *rec)
+{
+	const struct cap_rec_hdr *h = &rec->hdr;
+	struct model_file f;
+	struct model_net n;
+	struct tree_proc *p;
+	int r = 0;
+
+	if (h->type < 0x8000 && h->seq && !h->data_off)
+		model_live_seq(m, h->seq, h->ts_ns);
+	if (!m->tree_linked && h->type != CAP_REC_PROC) {
+		/* the snapshot's parents, as tree_finish links them at the end */
+		tree_finish(m->tree);
+		m->tree_linked = 1;
+	}
+	if (tree_feed(m->tree, rec))
+		return -ENOMEM;
+	switch (h->type) {
+	case CAP_REC_TLS:
+	case CAP_REC_TLS_EVENT:
+		r = stream_feed(m->streams, rec);
+		break;
+	case CAP_REC_OPEN: case CAP_REC_WRITE: case CAP_REC_UNLINK: case CAP_REC_RENAME:
+	case CAP_REC_MKDIR: case CAP_REC_CHMOD: case CAP_REC_TRUNCATE: case CAP_REC_READ:
+	case CAP_REC_CLOSE:
+		memset(&f, 0, sizeof(f));
+		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
+		r = p ? model_live_procs(m) : -ENOMEM;
+		if (!r)
+			r = add_file(m, rec, p, &f);
+		if (!r) {
+			m->nfiles++;
+			r = model_live_file(m, &f);
+		}
+		break;
+	case CAP_REC_CONNECT: case CAP_REC_ACCEPT: case CAP_REC_BIND: case CAP_REC_LISTEN:
+		memset(&n, 0, sizeof(n));
+		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
+		r = p ? model_live_procs(m) : -ENOMEM;
+		if (!r)
+			r = add_net(m, rec, p, &n);
+		if (!r) {
+			m->nnets++;
+			r = model_live_net(m, &n);
+		}
+		break;
+	default:
+		r = dispatch_rest(m, rec);
+		break;
+	}
+	free(m->row_free);
+	m->row_free = NULL;
+	au_arena_reset(&m->row_strs);
+	live_trim(m, rec);
+	if (!r)
+		r = model_live_procs(m);
+	if (!r)
+		model_live_pump(m);
+	return r;
+}
+
 static int dispatch(struct model *m, const struct cap_rec *rec)
 {
 	const struct cap_rec_hdr *h = &rec->hdr;
 	struct tree_proc *p;
 	struct model_seq *s;
-	struct cap_loss loss;
 	int r;
 
 	if (h->type < 64)
 		m->by_type[h->type]++;
+	if (m->sink)
+		return dispatch_live(m, rec);
 	if (h->type < 0x8000 && h->seq && !h->data_off) {
 		s = au_push(&m->seqs, &m->nseqs, &m->cseqs, sizeof(*s));
 		if (s) {
@@ -288,22 +429,18 @@ static int dispatch(struct model *m, const struct cap_rec *rec)
 	case CAP_REC_MKDIR: case CAP_REC_CHMOD: case CAP_REC_TRUNCATE: case CAP_REC_READ:
 	case CAP_REC_CLOSE:
 		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
-		r = p ? add_file(m, rec, p) : -ENOMEM;
+		r = p ? add_file(m, rec, p, NULL) : -ENOMEM;
 		if (!r)
 			row_done(m, MODEL_ROW_FILE, m->nfiles - 1);
 		return r;
 	case CAP_REC_CONNECT: case CAP_REC_ACCEPT: case CAP_REC_BIND: case CAP_REC_LISTEN:
 		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
-		r = p ? add_net(m, rec, p) : -ENOMEM;
+		r = p ? add_net(m, rec, p, NULL) : -ENOMEM;
 		if (!r)
 			row_done(m, MODEL_ROW_NET, m->nnets - 1);
 		return r;
-	case CAP_REC_LOSS:
-		cap_rec_fixed(rec, &loss, sizeof(loss));
-		add_drop(m, h->ts_ns, "loss", loss.lost, 0, loss.probe, h->cpu);
-		return 0;
 	default:
-		return 0;
+		return dispatch_rest(m, rec);
 	}
 }
 
@@ -438,6 +575,11 @@ int model_build(const char *const *paths, size_t n, const struct model_opts *o,
 		return -ENOMEM;
 	}
 	m->opts = o;
+	m->sink = o ? o->sink : NULL;
+	if (m->sink && model_live_new(m)) {
+		model_free(m);
+		return -ENOMEM;
+	}
 	rc = read_all(m, paths, n, o, err);
 	if (rc) {
 		if (o && o->row) /* the rows given point into the model */
@@ -448,6 +590,12 @@ int model_build(const char *const *paths, size_t n, const struct model_opts *o,
 	stream_finish(m->streams); /* may still pass chunks to row_done */
 	m->opts = NULL;
 	conv_finish(m->convs);
+	if (m->sink) {
+		model_live_finish(m);
+		tree_finish(m->tree);
+		*out = m;
+		return 0;
+	}
 	tree_finish(m->tree);
 	seq_gaps(m);
 	qsort(m->calls, m->ncalls, sizeof(*m->calls), call_cmp);
@@ -501,6 +649,11 @@ void model_free(struct model *m)
 		return;
 	if (m->convs_started)
 		pthread_join(m->convs_t, NULL);
+	model_live_free(m); /* gives its exchanges back to m->convs */
+	if (m->sink)
+		au_map_free_values(&m->fds, 2, closed_fd);
+	au_arena_release(&m->row_strs);
+	free(m->row_free);
 	for (i = 0; i < m->ncalls; i++)
 		llm_call_free(m->calls[i]);
 	au_arena_release(&m->strs); /* the files' paths */
@@ -549,8 +702,15 @@ struct tree_proc *model_conn_proc(const struct model *m, const struct stream_con
 
 const struct model_net *model_conn_net(const struct model *m, const struct stream_conn *c)
 {
+	uint64_t v = model_conn_net_row(m, c);
+
+	return v && m->nets ? &m->nets[v - 1] : NULL;
+}
+
+uint64_t model_conn_net_row(const struct model *m, const struct stream_conn *c)
+{
 	struct au_key k = { c->id, 0, 4 };
 	uintptr_t v = (uintptr_t)au_map_get(&m->fds, k);
 
-	return v && v <= m->nnets ? &m->nets[v - 1] : NULL;
+	return v && v <= m->nnets ? v : 0;
 }

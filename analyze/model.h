@@ -94,9 +94,55 @@ struct model_opts {
 	 * using those rows.  NULL: none */
 	void (*row)(void *ctx, const struct model *m, int kind, size_t idx);
 	void *row_ctx;
+	/* streaming (see struct model_sink), NULL: keep everything */
+	const struct model_sink *sink;
 };
 
 enum { MODEL_ROW_FILE, MODEL_ROW_NET, MODEL_ROW_TLS };
+
+/*
+ * A tool call's effect as the streaming model finds it (causal.h has the
+ * rules): @call is the call's index (its llm_calls row - 1), @tool_row the
+ * tool_calls row of @tool (0: none), @file and @net rows of files and
+ * connections (0: none); @target NULL for an exec (the process's command).
+ * @order: with (call, ts), the key that sorts effects as causal_build does.
+ */
+struct model_effect {
+	size_t call;
+	int tool;
+	uint64_t tool_row;
+	const char *kind, *how;
+	uint64_t ts;
+	const struct tree_proc *proc;
+	uint64_t file, net;
+	const char *target;
+	uint64_t order[3];
+};
+
+/*
+ * Streaming (model_opts.sink): every row goes to the sink as soon as it is
+ * final and is then forgotten, so that memory is bounded by what is still
+ * open (conversations, LLM calls not yet in request order, the activity of
+ * tool calls whose window is open) plus the process and TLS connection
+ * tables, not by the capture's size.  After model_build the model holds
+ * the tree, the TLS connections, the drops and the counts only: m->files,
+ * m->nets, m->tls and m->calls stay empty (n* count the rows given) and
+ * m->convs holds no exchange.  The strings and structures given live until
+ * the call returns.  Rows: file, net, tls numbered from 1 in capture order;
+ * exchange when an HTTP exchange is complete (http_messages); call once
+ * per LLM call in request order with its index, the row number of its
+ * first tool call and each tool call's command (causal_tool_command); effect for each tool effect, in no particular order.
+ */
+struct model_sink {
+	void *ctx;
+	void (*file)(void *ctx, const struct model *m, const struct model_file *f, uint64_t row);
+	void (*net)(void *ctx, const struct model *m, const struct model_net *n, uint64_t row);
+	void (*tls)(void *ctx, const struct model *m, const struct model_tls *t, uint64_t row);
+	void (*exchange)(void *ctx, const struct model *m, const struct conv_exchange *ex);
+	void (*call)(void *ctx, const struct model *m, const struct llm_call *c, size_t idx,
+		     uint64_t tool_row, char *const *cmds);
+	void (*effect)(void *ctx, const struct model *m, const struct model_effect *e);
+};
 
 struct model {
 	struct tree *tree;
@@ -128,6 +174,13 @@ struct model {
 	const struct model_opts *opts; /* during model_build only, else NULL */
 	pthread_t convs_t;          /* model_free_convs_start's thread */
 	int convs_started;
+	/* streaming only (opts->sink): model_live.c's state */
+	const struct model_sink *sink;
+	struct model_live *live;
+	struct au_arena row_strs;   /* the current row's strings */
+	char *row_free;             /* a string to free once the row is given */
+	int tree_linked;            /* the snapshot's parents are linked */
+	size_t fds_kept;            /* m->fds entries after the last trim */
 };
 
 void model_opts_init(struct model_opts *o);
@@ -157,6 +210,9 @@ const char *model_time(const struct model *m, uint64_t ts, char *buf, size_t siz
 
 /* The CONNECT that opened the socket of a TLS connection, or NULL. */
 const struct model_net *model_conn_net(const struct model *m, const struct stream_conn *c);
+
+/* The connections row of that CONNECT (1-based), or 0; also streaming. */
+uint64_t model_conn_net_row(const struct model *m, const struct stream_conn *c);
 
 /* The process of a TLS connection (never NULL after model_build). */
 struct tree_proc *model_conn_proc(const struct model *m, const struct stream_conn *c);

@@ -13,7 +13,9 @@
  * failed open (-ENOENT), connect [::1]:8080 and unix:/run/agent.sock,
  * close, exit; every 5th write is snaplen-truncated; STATS report a few
  * drops.  --big adds one TLS read of BYTES bytes split into continuation
- * records (cap_writer_add_parts).
+ * records (cap_writer_add_parts).  --children N: after N rounds the agent
+ * does the file and socket work itself, so that the process table stops
+ * growing (to show what else grows with a capture).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +42,7 @@ static const char usage_text[] =
 	"  --big BYTES      add one TLS read of BYTES bytes, split into\n"
 	"                   continuation records (default 0: none)\n"
 	"  --big-out FILE   also write the big payload's bytes to FILE\n"
+	"  --children N     fork a child in the first N rounds only (default: all)\n"
 	"  --abort-after N  stop with cap_writer_abort() after N records, as a\n"
 	"                   crash would: OUT.part keeps only the closed frames\n"
 	"  --level L        zstd level (default 1)\n"
@@ -59,6 +62,7 @@ struct gen {
 	uint64_t agent_start;
 	uint32_t next_pid;
 	uint64_t truncs, drops;
+	uint64_t children;     /* rounds that fork a child; 0: all */
 	int rc;
 };
 
@@ -313,6 +317,15 @@ static void child(struct gen *g, unsigned round)
 	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	size_t n;
 
+	if (g->children && round >= g->children) {
+		/* the agent itself: no process to add */
+		child_writes(g, 1000, g->agent_start, round);
+		net(g, CAP_REC_CONNECT, 1000, g->agent_start, 4, AF_INET6, NULL,
+		    round % 3 ? 0 : -ECONNREFUSED);
+		net(g, CAP_REC_CONNECT, 1000, g->agent_start, 5, AF_UNIX, "/run/agent.sock", 0);
+		emit(g, CAP_REC_CLOSE, 1000, 1000, g->agent_start, &cl, sizeof(cl), NULL, 0, 0, 0);
+		return;
+	}
 	g->next_pid = g->next_pid >= 30000 ? 2000 : g->next_pid + 1;
 	snprintf(cmd, sizeof(cmd), "ls -la '/tmp/my dir' # round %u", round);
 	emit(g, CAP_REC_FORK, 1000, 1000, g->agent_start, &fk, sizeof(fk), NULL, 0, 0, 0);
@@ -371,6 +384,7 @@ static int parse(struct gen *g, struct cap_writer_opts *o, int argc, char **argv
 		{ "abort-after", required_argument, NULL, 'a' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "frame-bytes", required_argument, NULL, 'F' },
+		{ "children", required_argument, NULL, 'c' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -379,7 +393,7 @@ static int parse(struct gen *g, struct cap_writer_opts *o, int argc, char **argv
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:s:b:B:a:l:F:fh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:b:B:a:l:F:c:fh", lo, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			exit(0);
@@ -412,6 +426,8 @@ static int parse(struct gen *g, struct cap_writer_opts *o, int argc, char **argv
 			o->level = (int)v;
 		else if (c == 'F')
 			o->frame_bytes = (size_t)v;
+		else if (c == 'c')
+			g->children = v;
 	}
 	if (argc - optind != 1) {
 		fputs(usage_text, stderr);
