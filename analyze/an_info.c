@@ -42,8 +42,12 @@ struct info {
 	uint64_t err_flagged;
 	uint64_t first_ts, last_ts;      /* monotonic, data records */
 	uint64_t first_real, last_real;  /* their wall-clock times */
-	uint64_t min_seq, max_seq;
-	uint64_t seqs;           /* records with a seq, first chunks only */
+	/* one run of seq numbers per CPU (CAP_SEQ_CPU), indexed by CPU */
+	struct seq_run {
+		uint64_t min, max;
+		uint64_t n;      /* records with a seq, first chunks only */
+	} *runs;
+	size_t nruns;
 	struct an_clock clk;
 	/* loss counters: the last STATS of each file, summed */
 	struct cap_stats stats, file_stats;
@@ -55,6 +59,47 @@ struct info {
 	unsigned ntargets, nunhooked;
 	unsigned cur_file;
 };
+
+/* Count @seq in its CPU's run; a CPU beyond what memory allows is left out. */
+static void seq_note(struct info *in, uint64_t seq)
+{
+	size_t cpu = CAP_SEQ_CPU(seq);
+	struct seq_run *r;
+
+	if (cpu >= in->nruns) {
+		r = realloc(in->runs, (cpu + 1) * sizeof(*r));
+		if (!r)
+			return;
+		memset(r + in->nruns, 0, (cpu + 1 - in->nruns) * sizeof(*r));
+		in->runs = r;
+		in->nruns = cpu + 1;
+	}
+	r = &in->runs[cpu];
+	if (!r->n || seq < r->min)
+		r->min = seq;
+	if (seq > r->max)
+		r->max = seq;
+	r->n++;
+}
+
+/* Records missing inside the runs, and how many runs there are. */
+static uint64_t seq_missing(const struct info *in, size_t *nruns)
+{
+	uint64_t miss = 0;
+	size_t i;
+
+	*nruns = 0;
+	for (i = 0; i < in->nruns; i++) {
+		const struct seq_run *r = &in->runs[i];
+
+		if (!r->n)
+			continue;
+		(*nruns)++;
+		if (r->max - r->min + 1 > r->n)
+			miss += r->max - r->min + 1 - r->n;
+	}
+	return miss;
+}
 
 static void take_stats(struct info *in, const struct cap_rec *rec)
 {
@@ -171,13 +216,9 @@ static void take(struct info *in, const struct cap_rec *rec)
 		in->last_ts = h->ts_ns;
 		in->last_real = real;
 	}
-	if (h->seq && (!in->min_seq || h->seq < in->min_seq))
-		in->min_seq = h->seq;
-	if (h->seq > in->max_seq)
-		in->max_seq = h->seq;
 	/* continuation chunks share their seq: count each sequence once */
 	if (h->seq && h->data_off == 0)
-		in->seqs++;
+		seq_note(in, h->seq);
 }
 
 static const char *meta(const struct info *in, const char *key)
@@ -235,6 +276,31 @@ static void print_time(const struct info *in)
 		       an_fmt_duration(in->last_ts - in->first_ts, d, sizeof(d)));
 }
 
+/* the first CPU with a run (there is one) */
+static size_t first_run(const struct info *in)
+{
+	size_t i = 0;
+
+	while (i + 1 < in->nruns && !in->runs[i].n)
+		i++;
+	return i;
+}
+
+/* ", seq A..B" for one run (older captures: one global sequence), else
+ * the CPUs the runs came from */
+static void print_seq_range(const struct info *in)
+{
+	size_t i, n;
+
+	seq_missing(in, &n);
+	if (n == 1) {
+		i = first_run(in);
+		printf(", seq %" PRIu64 "..%" PRIu64, in->runs[i].min, in->runs[i].max);
+	} else if (n > 1) {
+		printf(", seq numbered per CPU on %zu CPUs", n);
+	}
+}
+
 static void print_counts(const struct info *in)
 {
 	char tb[16];
@@ -242,8 +308,7 @@ static void print_counts(const struct info *in)
 
 	printf("%-13s %" PRIu64 " data records, %s of payload data", "records:",
 	       in->data_records, an_fmt_size(in->payload_bytes, tb, sizeof(tb)));
-	if (in->max_seq)
-		printf(", seq %" PRIu64 "..%" PRIu64, in->min_seq, in->max_seq);
+	print_seq_range(in);
 	printf("\n");
 	for (t = 0; t < NTYPES; t++)
 		if (in->count[t])
@@ -264,6 +329,9 @@ static void print_targets(const struct info *in)
 
 static void print_loss(const struct info *in)
 {
+	uint64_t miss;
+	size_t nruns;
+
 	printf("%-13s %" PRIu64 " (stats)", "drops:", (uint64_t)in->stats.drops);
 	if (in->footers)
 		printf(", %" PRIu64 " (footer)", in->footer_drops);
@@ -271,11 +339,14 @@ static void print_loss(const struct info *in)
 		printf(", %" PRIu64 " write errors", (uint64_t)in->stats.write_errors);
 	printf("%s\n", in->have_stats ? "" : " - no STATS record seen");
 	/* the recorder numbers records before reserving ring space, so every
-	 * lost record leaves a hole in seq: an independent loss count */
-	if (in->max_seq && in->max_seq - in->min_seq + 1 >= in->seqs)
+	 * lost record leaves a hole in its CPU's seq: an independent loss count */
+	miss = seq_missing(in, &nruns);
+	if (nruns == 1)
 		printf("%-13s %" PRIu64 " records missing between seq %" PRIu64 " and %" PRIu64 "\n",
-		       "seq gaps:", in->max_seq - in->min_seq + 1 - in->seqs, in->min_seq,
-		       in->max_seq);
+		       "seq gaps:", miss, in->runs[first_run(in)].min, in->runs[first_run(in)].max);
+	else if (nruns > 1)
+		printf("%-13s %" PRIu64 " records missing in the seq runs of %zu CPUs\n",
+		       "seq gaps:", miss, nruns);
 	printf("%-13s %" PRIu64 " (stats)", "truncations:", (uint64_t)in->stats.truncs);
 	if (in->footers)
 		printf(", %" PRIu64 " (footer)", in->footer_truncs);
@@ -424,12 +495,14 @@ int an_info_main(int argc, char **argv)
 			    &err)) {
 		an_err_cap(&err, NULL);
 		free(in.count);
+		free(in.runs);
 		return AN_EXIT_DATA;
 	}
 	rc = info_run(&in, r, (const char *const *)argv + optind, (size_t)(argc - optind),
 		      o.verify);
 	cap_reader_close(r);
 	free(in.count);
+	free(in.runs);
 	free(in.meta);
 	cap_buf_release(&in.targets);
 	return rc;

@@ -451,14 +451,16 @@ static int seq_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Holes in the kernel's global sequence are records the ring buffer lost. */
+/* Holes in a CPU's sequence are records the ring buffer lost (sorted, each
+ * CPU's seqs are together: CAP_SEQ_CPU is their top bits). */
 static void seq_gaps(struct model *m)
 {
 	size_t i;
 
 	qsort(m->seqs, m->nseqs, sizeof(*m->seqs), seq_cmp);
 	for (i = 1; i < m->nseqs; i++)
-		if (m->seqs[i].seq > m->seqs[i - 1].seq + 1)
+		if (m->seqs[i].seq > m->seqs[i - 1].seq + 1 &&
+		    CAP_SEQ_CPU(m->seqs[i].seq) == CAP_SEQ_CPU(m->seqs[i - 1].seq))
 			add_drop(m, m->seqs[i].ts, "seq_gap",
 				 m->seqs[i].seq - m->seqs[i - 1].seq - 1, m->seqs[i - 1].seq + 1,
 				 UINT32_MAX, UINT32_MAX);

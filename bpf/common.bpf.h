@@ -4,10 +4,17 @@
  * asrecord.bpf.c: the in-kernel target filter, record headers with the
  * (pid, task_start_ns) identity, and submission with drop counting.
  *
- * Every record goes to one ring buffer without a wake-up; the recorder
- * drains it every few milliseconds (per-event wake-ups dominate the cost of
- * tracing on small VMs).  A failed reservation is counted per CPU and per
- * probe in `counters`; the seq number taken before reserving leaves a gap.
+ * Every record goes to the ring buffer of the CPU it is made on, without
+ * a wake-up; the recorder drains them every few milliseconds (per-event
+ * wake-ups dominate the cost of tracing on small VMs).  A failed
+ * reservation is counted per CPU and per probe in `counters`, and the seq
+ * number it takes leaves a gap.
+ *
+ * Nothing on the hot path is shared between CPUs: one ring and one seq
+ * counter per CPU.  With one ring and one global counter for all, the
+ * storm of tests/bench spent most of the per-record cost of sys_exit in
+ * the counter's `lock xadd` and the ring's spinlock, the cache lines
+ * bouncing between the two cores.
  */
 #ifndef AS_BPF_COMMON_BPF_H
 #define AS_BPF_COMMON_BPF_H
@@ -27,12 +34,25 @@ const volatile __u32 cfg_tls_snap = 1u << 20; /* bytes of TLS payload kept per c
  */
 volatile __u32 stop_unseen = 0;
 
-__u64 seq_next = 0;
-
-struct {
+/* the rings: one per CPU, made and sized by the loader (rec_bpf.c) */
+struct ring_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20); /* resized by the loader */
-} events SEC(".maps");
+	__uint(max_entries, 1 << 20);
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* set to the number of CPUs by the loader */
+	__type(key, __u32);
+	__array(values, struct ring_map);
+} rings SEC(".maps");
+
+/* each CPU's record counter (format/cap_record.h: CAP_SEQ_CPU_SHIFT) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} cpu_seq SEC(".maps");
 
 /* traced thread groups (tgid -> 1); children are added at fork */
 struct {
@@ -77,6 +97,45 @@ static __always_inline struct scratch *scratch_get(void)
 
 	return bpf_map_lookup_elem(&scratch, &cpu);
 }
+
+/* this CPU's ring, or NULL (never, once the loader has filled `rings`) */
+static __always_inline void *ring_here(__u32 cpu)
+{
+	return bpf_map_lookup_elem(&rings, &cpu);
+}
+
+/*
+ * The next seq of CPU @cpu.  A program runs with migration disabled but
+ * may be preempted by another task's on the same CPU: an atomic add, on a
+ * cache line that stays with its CPU.  Counts start at 1 (seq 0 is a
+ * writer record's).
+ */
+static __always_inline __u64 seq_take(__u32 cpu)
+{
+	__u32 k = 0;
+	__u64 *n = bpf_map_lookup_elem(&cpu_seq, &k);
+
+	if (!n)
+		return 0;
+	return (__u64)cpu << CAP_SEQ_CPU_SHIFT | (__sync_fetch_and_add(n, 1) + 1);
+}
+
+/* Reserve @size bytes (a constant) in this CPU's ring; NULL when full. */
+#define ring_reserve_noseq(size)                                                \
+	({                                                                      \
+		void *__rb = ring_here(bpf_get_smp_processor_id());             \
+		__rb ? bpf_ringbuf_reserve(__rb, (size), 0) : NULL;             \
+	})
+
+/* The same for a record with a seq: on failure the seq it would have had
+ * is taken, leaving a gap. */
+#define ring_reserve(size)                                                      \
+	({                                                                      \
+		void *__r = ring_reserve_noseq(size);                           \
+		if (!__r)                                                       \
+			seq_take(bpf_get_smp_processor_id());                   \
+		__r;                                                            \
+	})
 
 static __always_inline void count(__u32 probe, int dropped, int trunc)
 {
@@ -163,12 +222,13 @@ static __always_inline void target_add(__u32 tgid)
 static __always_inline void hdr_fill(struct cap_rec_hdr *h, __u16 type, __u16 fixed_len)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 cpu = bpf_get_smp_processor_id();
 
 	h->type = type;
 	h->hdr_len = sizeof(*h);
-	h->cpu = bpf_get_smp_processor_id();
+	h->cpu = cpu;
 	h->ts_ns = bpf_ktime_get_ns();
-	h->seq = __sync_fetch_and_add(&seq_next, 1);
+	h->seq = seq_take(cpu);
 	/* what bpf_get_current_pid_tgid() returns, without the call */
 	h->pid = t->tgid;
 	h->tid = t->pid;
@@ -180,6 +240,17 @@ static __always_inline void hdr_fill(struct cap_rec_hdr *h, __u16 type, __u16 fi
 	h->data_off = 0;
 }
 
+/* Copy @len bytes built in scratch space to this CPU's ring; 0 or -1
+ * when it is full (the record's seq then stays a gap). */
+static __always_inline long ring_output(void *rec, __u64 len)
+{
+	void *rb = ring_here(bpf_get_smp_processor_id());
+
+	if (!rb)
+		return -1;
+	return bpf_ringbuf_output(rb, rec, len, BPF_RB_NO_WAKEUP);
+}
+
 /* Submit @len bytes built in scratch space; count the outcome. */
 static __always_inline void emit(void *rec, __u64 len, __u32 probe, int trunc)
 {
@@ -187,7 +258,7 @@ static __always_inline void emit(void *rec, __u64 len, __u32 probe, int trunc)
 
 	if (len > SCR_SIZE)
 		return;
-	rc = bpf_ringbuf_output(&events, rec, len, BPF_RB_NO_WAKEUP);
+	rc = ring_output(rec, len);
 	count(probe, rc != 0, trunc);
 }
 

@@ -79,10 +79,9 @@ static __always_inline void addr_sock(struct cap_net *n, int fd, int peer)
 
 static __always_inline void close_rec(struct sys_args *a, long ret)
 {
-	struct close_rec_t *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	struct close_rec_t *r = ring_reserve(sizeof(*r));
 
 	if (!r) {
-		__sync_fetch_and_add(&seq_next, 1);
 		count(ASR_P_CLOSE, 1, 0);
 		return;
 	}
@@ -116,9 +115,8 @@ static __always_inline void net_rec(struct sys_args *a, long ret, int probe)
 	case ASR_P_LISTEN: type = CAP_REC_LISTEN; break;
 	default: return;
 	}
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	r = ring_reserve(sizeof(*r));
 	if (!r) {
-		__sync_fetch_and_add(&seq_next, 1);
 		count(probe, 1, 0);
 		return;
 	}

@@ -30,9 +30,8 @@ int BPF_PROG(asr_fork, struct task_struct *parent, struct task_struct *child)
 		target_add(ctgid);
 	if (!(cfg_probes & ASR_PR_PROC))
 		return 0;
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	r = ring_reserve(sizeof(*r));
 	if (!r) {
-		__sync_fetch_and_add(&seq_next, 1);
 		count(ASR_P_FORK, 1, 0);
 		return 0;
 	}
@@ -66,7 +65,7 @@ int BPF_PROG(asr_exit, struct task_struct *task, bool group_dead)
 	if (!traced_tgid(tgid))
 		return 0;
 	if (cfg_probes & ASR_PR_PROC) {
-		r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+		r = ring_reserve(sizeof(*r));
 		if (r) {
 			hdr_fill(&r->h, CAP_REC_EXIT, sizeof(r->x));
 			r->x.exit_code = BPF_CORE_READ(task, exit_code);
@@ -75,7 +74,6 @@ int BPF_PROG(asr_exit, struct task_struct *task, bool group_dead)
 			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 			count(ASR_P_EXIT, 0, 0);
 		} else {
-			__sync_fetch_and_add(&seq_next, 1);
 			count(ASR_P_EXIT, 1, 0);
 		}
 	}

@@ -114,7 +114,7 @@ static __always_inline void note_file(struct file *f, __u32 kind)
 	if (bpf_map_lookup_elem(&seen_files, &k))
 		return;
 	bpf_map_update_elem(&seen_files, &k, &one, BPF_ANY);
-	r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	r = ring_reserve_noseq(sizeof(*r));
 	if (!r) {
 		/* forget it so that the next mapping asks again */
 		bpf_map_delete_elem(&seen_files, &k);
@@ -225,7 +225,7 @@ static long tls_chunk(__u32 i, void *data)
 		h->cap_len = 0;
 		h->flags |= CAP_RF_TRUNC;
 	}
-	if (bpf_ringbuf_output(&events, s->b, TLS_DATA + BOUND(n, 0xffff), BPF_RB_NO_WAKEUP)) {
+	if (ring_output(s->b, TLS_DATA + BOUND(n, 0xffff))) {
 		count(ASR_P_TLS, 1, 0);
 		return 1; /* the rest would not fit either: one drop per call */
 	}

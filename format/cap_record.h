@@ -89,12 +89,22 @@ enum cap_rec_type {
 #define CAP_RF_TRUNC 0x0002 /* payload truncated (snaplen or probe limit) */
 #define CAP_RF_ERR 0x0004   /* the syscall/call failed; see ret */
 
+/*
+ * A record's seq is its CPU's count: the CPU in the bits from
+ * CAP_SEQ_CPU_SHIFT up, that CPU's records numbered from 1 below, so
+ * recorders on many CPUs share no counter.  Each CPU's numbers are one
+ * sequence whose holes are lost records.  (Captures made before asrecord
+ * counted per CPU have one global sequence: CPU bits 0.)
+ */
+#define CAP_SEQ_CPU_SHIFT 48
+#define CAP_SEQ_CPU(seq) ((seq) >> CAP_SEQ_CPU_SHIFT)
+
 struct cap_rec_hdr {
 	__u16 type;           /* enum cap_rec_type */
 	__u16 hdr_len;        /* sizeof this header as written */
 	__u32 cpu;            /* CPU the probe ran on */
 	__u64 ts_ns;          /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	__u64 seq;            /* global sequence; gaps mean lost records */
+	__u64 seq;            /* sequence; gaps mean lost records (CAP_SEQ_CPU) */
 	__u32 pid;            /* tgid */
 	__u32 tid;            /* thread id */
 	__u64 task_start_ns;  /* start_time of the thread group leader */

@@ -120,7 +120,8 @@ static void usage(FILE *f)
 	      "  --tls-lib PATH     also look for TLS functions in PATH (repeatable)\n"
 	      "  --no-exec-stop     do not pause a process at its first mapping of a new\n"
 	      "                     file until its TLS probes are attached\n"
-	      "  -b MB              ring buffer size in MiB, power of two (default 16)\n"
+	      "  -b MB              ring buffer size in MiB, power of two, shared out\n"
+	      "                     among the CPUs, at least 1 MiB each (default 16)\n"
 	      "packets:\n"
 	      "  -i IFACE           also capture packets on IFACE (or any) with libpcap\n"
 	      "  -f FILTER          pcap filter for -i (tcpdump syntax); -s cuts packets too\n"
@@ -539,7 +540,9 @@ static void build_meta(struct run *r, int argc)
 				 r->probes_s[0] ? "," : "", pr[i]);
 	snprintf(r->snap_s, sizeof(r->snap_s), "%u", o->tls_snap);
 	snprintf(r->wsnap_s, sizeof(r->wsnap_s), "%u", o->write_snap);
-	snprintf(r->ring_s, sizeof(r->ring_s), "%zu", o->ring_bytes);
+	/* what the rings hold in all: one per CPU, -b shared out among them */
+	snprintf(r->ring_s, sizeof(r->ring_s), "%zu",
+		 rec_bpf_ring_bytes(r->bpf) * (size_t)rec_bpf_ncpu(r->bpf));
 	snprintf(r->rot_s, sizeof(r->rot_s), "C=%llu G=%llu W=%u",
 		 (unsigned long long)o->rotate_bytes,
 		 (unsigned long long)(o->rotate_ns / 1000000000ull), o->max_files);
@@ -731,7 +734,12 @@ static int setup(struct run *r, int argc)
 	if (rec_queue_init(&r->q, 64u << 20))
 		return fail("out of memory");
 	r->q_ok = 1;
-	rc = rec_ring_new(rec_bpf_ring_fd(r->bpf), &r->q, &r->ring);
+	{
+		size_t nfds;
+		const int *fds = rec_bpf_ring_fds(r->bpf, &nfds);
+
+		rc = rec_ring_new(fds, nfds, &r->q, &r->ring);
+	}
 	if (rc)
 		return fail("cannot open the ring buffer: %s", strerror(-rc));
 	if (start_tls(r))

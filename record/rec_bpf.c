@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -15,6 +16,8 @@
 struct rec_bpf {
 	struct asrecord_bpf *skel;
 	int ncpu;
+	int *ring_fds;           /* one ring buffer per CPU */
+	size_t ring_bytes;       /* the size of each */
 	struct bpf_link **links; /* uprobe links */
 	size_t nlinks, cap;
 };
@@ -53,6 +56,53 @@ static void configure(struct asrecord_bpf *s, const struct rec_bpf_cfg *c)
 	s->rodata->cfg_tls_snap = c->tls_snap;
 }
 
+/* Each CPU's share of @total bytes: a power of two of at least 1 MiB (a
+ * ring must hold the largest record, 256 KiB of TLS data and headers). */
+static size_t ring_share(size_t total, int ncpu)
+{
+	size_t each = total / (size_t)ncpu, p = 1u << 20;
+
+	while (p * 2 <= each)
+		p *= 2;
+	return p;
+}
+
+/* Make one ring buffer per CPU; the first is also the template of the
+ * `rings` map's values, which libbpf needs before the load. */
+static int make_rings(struct rec_bpf *b, char *err, size_t len)
+{
+	int i;
+
+	b->ring_fds = calloc((size_t)b->ncpu, sizeof(*b->ring_fds));
+	if (!b->ring_fds)
+		return fail(err, len, -ENOMEM, "out of memory");
+	for (i = 0; i < b->ncpu; i++)
+		b->ring_fds[i] = -1;
+	for (i = 0; i < b->ncpu; i++) {
+		b->ring_fds[i] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "asr_ring", 0, 0,
+						(__u32)b->ring_bytes, NULL);
+		if (b->ring_fds[i] < 0)
+			return fail(err, len, -errno, "cannot create the ring buffers");
+	}
+	if (bpf_map__set_inner_map_fd(b->skel->maps.rings, b->ring_fds[0]))
+		return fail(err, len, -errno, "cannot create the ring buffers");
+	return 0;
+}
+
+/* Put the rings into the loaded `rings` map, one per CPU. */
+static int install_rings(struct rec_bpf *b, char *err, size_t len)
+{
+	int outer = bpf_map__fd(b->skel->maps.rings), i;
+
+	for (i = 0; i < b->ncpu; i++) {
+		__u32 k = (__u32)i;
+
+		if (bpf_map_update_elem(outer, &k, &b->ring_fds[i], BPF_ANY))
+			return fail(err, len, -errno, "cannot install the ring buffers");
+	}
+	return 0;
+}
+
 void rec_bpf_stop_unseen(struct rec_bpf *b, int on)
 {
 	/* .bss is mapped: a plain store, safe in a signal handler too */
@@ -81,7 +131,8 @@ int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err,
 		return fail(err, len, rc, "cannot open the BPF object");
 	}
 	configure(b->skel, cfg);
-	rc = bpf_map__set_max_entries(b->skel->maps.events, cfg->ring_bytes);
+	b->ring_bytes = ring_share(cfg->ring_bytes, b->ncpu);
+	rc = bpf_map__set_max_entries(b->skel->maps.rings, (__u32)b->ncpu);
 	if (!rc)
 		rc = bpf_map__set_max_entries(b->skel->maps.scratch, b->ncpu);
 	if (!rc)
@@ -89,6 +140,11 @@ int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err,
 	if (rc) {
 		rec_bpf_close(b);
 		return fail(err, len, rc, "cannot size the BPF maps");
+	}
+	rc = make_rings(b, err, len);
+	if (rc) {
+		rec_bpf_close(b);
+		return rc;
 	}
 	/* uprobe programs are attached per target later, by rec_bpf_uprobe */
 	bpf_program__set_autoattach(b->skel->progs.asr_tls_enter, false);
@@ -102,6 +158,11 @@ int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err,
 		return fail(err, len, rc,
 			    "cannot load the BPF programs (see the libbpf messages above; "
 			    "needs root or CAP_BPF+CAP_PERFMON and a kernel with BTF)");
+	}
+	rc = install_rings(b, err, len);
+	if (rc) {
+		rec_bpf_close(b);
+		return rc;
 	}
 	rec_bpf_stop_unseen(b, cfg->stop_unseen);
 	*out = b;
@@ -225,9 +286,15 @@ int rec_bpf_stopped_fd(const struct rec_bpf *b)
 	return bpf_map__fd(b->skel->maps.stopped_pids);
 }
 
-int rec_bpf_ring_fd(const struct rec_bpf *b)
+const int *rec_bpf_ring_fds(const struct rec_bpf *b, size_t *n)
 {
-	return bpf_map__fd(b->skel->maps.events);
+	*n = (size_t)b->ncpu;
+	return b->ring_fds;
+}
+
+size_t rec_bpf_ring_bytes(const struct rec_bpf *b)
+{
+	return b->ring_bytes;
 }
 
 void rec_bpf_close(struct rec_bpf *b)
@@ -239,6 +306,10 @@ void rec_bpf_close(struct rec_bpf *b)
 	for (i = 0; i < b->nlinks; i++)
 		bpf_link__destroy(b->links[i]);
 	free(b->links);
+	for (i = 0; b->ring_fds && i < (size_t)b->ncpu; i++)
+		if (b->ring_fds[i] >= 0)
+			close(b->ring_fds[i]);
+	free(b->ring_fds);
 	asrecord_bpf__destroy(b->skel);
 	free(b);
 }

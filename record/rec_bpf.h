@@ -66,8 +66,10 @@ int rec_bpf_ncpu(const struct rec_bpf *b);
 /* Counters: @out holds ASR_P_NR * ncpu entries, slot-major. */
 int rec_bpf_counters(struct rec_bpf *b, struct asr_counters *out);
 
-/* The ring buffer map's fd (for ring_buffer__new). */
-int rec_bpf_ring_fd(const struct rec_bpf *b);
+/* The ring buffers' fds, one per CPU (for ring_buffer__new/__add). */
+const int *rec_bpf_ring_fds(const struct rec_bpf *b, size_t *n);
+/* The size of each ring buffer: -b's total split among the CPUs. */
+size_t rec_bpf_ring_bytes(const struct rec_bpf *b);
 
 /* The map of processes stopped and not yet continued (tgid keys). */
 int rec_bpf_stopped_fd(const struct rec_bpf *b);

@@ -59,20 +59,31 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int rec_ring_new(int map_fd, struct rec_queue *q, struct rec_ring **out)
+int rec_ring_new(const int *map_fds, size_t n, struct rec_queue *q, struct rec_ring **out)
 {
 	struct rec_ring *r = calloc(1, sizeof(*r));
+	size_t i;
 
 	*out = NULL;
 	if (!r)
 		return -ENOMEM;
+	if (!n) {
+		free(r);
+		return -EINVAL;
+	}
 	r->q = q;
-	r->rb = ring_buffer__new(map_fd, on_sample, r, NULL);
+	r->rb = ring_buffer__new(map_fds[0], on_sample, r, NULL);
+	for (i = 1; r->rb && i < n; i++) {
+		if (ring_buffer__add(r->rb, map_fds[i], on_sample, r)) {
+			ring_buffer__free(r->rb);
+			r->rb = NULL;
+		}
+	}
 	if (!r->rb) {
 		int rc = -errno;
 
 		free(r);
-		return rc;
+		return rc ? rc : -ENOMEM;
 	}
 	*out = r;
 	return 0;

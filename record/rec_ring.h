@@ -22,7 +22,7 @@ struct rec_ring;
 /* receives each control record (struct asr_ctrl) read from the ring */
 typedef void (*rec_ring_ctrl_fn)(void *ctx, uint32_t pid, const struct asr_ctrl *c);
 
-int rec_ring_new(int map_fd, struct rec_queue *q, struct rec_ring **out);
+int rec_ring_new(const int *map_fds, size_t n, struct rec_queue *q, struct rec_ring **out);
 
 /*
  * Where control records go.  Without a handler they are dropped, and a
