@@ -282,11 +282,38 @@ progstat() {
 				printf "   %-9s %-18s %10d runs %7.0f ns per run\n", tool, n, c, t / c
 		}' "$T/progs.txt" 2>/dev/null
 }
+# tracer_budget: what the recorder's own thread cannot go below on the
+# storm capture progstat left: every uncompressed byte is hashed (SHA-256
+# chain, ascap(5)) and compressed (zstd level 1), at the rates this machine
+# does them on these very bytes
+tracer_budget() {
+	[ -s "$T/cap.pcapng.zst" ] && command -v zstd >/dev/null 2>&1 || return 0
+	set -- $(info_counts "$T/cap.pcapng.zst")
+	ev=$1
+	zstd -dcq "$T/cap.pcapng.zst" >"$T/raw" 2>/dev/null || return 0
+	raw=$(stat -c %s "$T/raw")
+	# MB/s from "zstd -b1" (its last figure is the decompression speed)
+	zmb=$(zstd -b1 -i1 -B256KiB "$T/raw" 2>&1 | tr '\r' '\n' | grep -o '[0-9.]* MB/s' |
+		tail -2 | head -1 | cut -d' ' -f1)
+	smb=$(openssl speed -seconds 1 -bytes 262144 -evp sha256 2>/dev/null |
+		awk '$1 == "sha256" { sub(/k$/, "", $NF); print $NF / 1000 }')
+	rm -f "$T/raw"
+	[ "${ev:-0}" -gt 0 ] && [ -n "$zmb" ] && [ -n "$smb" ] || return 0
+	awk -v ev="$ev" -v raw="$raw" -v z="$zmb" -v s="$smb" 'BEGIN {
+		b = raw / ev; zn = b / z * 1000; sn = b / s * 1000
+		printf "  the recorder thread per event on the storm: %.0f uncompressed bytes,\n", b
+		printf "   zstd level 1 at %.0f MB/s %.0f ns + SHA-256 at %.0f MB/s %.0f ns = %.0f ns\n",
+			z, zn, s, sn, zn + sn
+		printf "   before any copying or writing: with the floor programs above, about the\n"
+		printf "   least this design (raw records, hashed and compressed) costs per event\n"
+	}'
+}
 if [ "$DIAG" = 1 ]; then
 	say "  per-program cost on the storm (kernel.bpf_stats_enabled during the run):" \
 		>"$T/diag"
 	progstat floor >>"$T/diag"
 	progstat asrecord >>"$T/diag"
+	tracer_budget >>"$T/diag"
 fi
 
 # the raw result lines stay next to the binaries for a second look
