@@ -16,6 +16,14 @@ struct seqent {
 	uint64_t seq, ts;
 };
 
+/* One CPU's sequence: pend sorted by seq, all > last. */
+struct seq_track {
+	struct seqent *pend;
+	size_t npend, cpend;
+	uint64_t last;
+	int have_base;
+};
+
 /* What llm_mark_retries compares of an earlier call. */
 struct retry_ent {
 	uint32_t pid;
@@ -35,11 +43,9 @@ struct model_live {
 	size_t ncalls;             /* given so far */
 	size_t procs_seen;
 	struct causal_live *cz;
-	/* loss detection: pend sorted by seq, all > last */
-	struct seqent *pend;
-	size_t npend, cpend;
-	uint64_t last;
-	int have_base;
+	/* loss detection, one sequence per CPU (CAP_SEQ_CPU), by CPU */
+	struct seq_track *seqt;
+	size_t nseqt;
 	struct model_drop *gaps;
 	size_t ngaps, cgaps;
 };
@@ -87,7 +93,9 @@ void model_live_free(struct model *m)
 		free(l->retry[i].path);
 	causal_live_free(l->cz);
 	free(l->buf);
-	free(l->pend);
+	for (i = 0; i < l->nseqt; i++)
+		free(l->seqt[i].pend);
+	free(l->seqt);
 	free(l->gaps);
 	free(l);
 	m->live = NULL;
@@ -95,7 +103,7 @@ void model_live_free(struct model *m)
 
 /* ---- loss detection ---- */
 
-static void gap(struct model_live *l, const struct seqent *e)
+static void gap(struct model_live *l, struct seq_track *t, const struct seqent *e)
 {
 	struct model_drop *d = au_push(&l->gaps, &l->ngaps, &l->cgaps, sizeof(*d));
 
@@ -103,56 +111,83 @@ static void gap(struct model_live *l, const struct seqent *e)
 		return;
 	d->ts = e->ts;
 	d->kind = "seq_gap";
-	d->count = e->seq - l->last - 1;
-	d->first_seq = l->last + 1;
+	d->count = e->seq - t->last - 1;
+	d->first_seq = t->last + 1;
 	d->probe = d->cpu = UINT32_MAX;
 }
 
-/* Take what follows on from l->last; with @force, holes are losses. */
-static void seq_drain(struct model_live *l, int force)
+/* Take what follows on from t->last; with @force, holes are losses. */
+static void seq_drain(struct model_live *l, struct seq_track *t, int force)
 {
 	size_t i = 0;
 
-	if (!l->have_base) {
-		if (!l->npend || (!force && l->npend < 1024))
+	if (!t->have_base) {
+		if (!t->npend || (!force && t->npend < 1024))
 			return; /* the first records may come out of order */
-		l->last = l->pend[0].seq - 1;
-		l->have_base = 1;
+		t->last = t->pend[0].seq - 1;
+		t->have_base = 1;
 	}
-	for (; i < l->npend; i++) {
-		const struct seqent *e = &l->pend[i];
+	for (; i < t->npend; i++) {
+		const struct seqent *e = &t->pend[i];
 
-		if (e->seq > l->last + 1) {
-			if (!force && l->npend - i <= MODEL_SEQ_WINDOW)
+		if (e->seq > t->last + 1) {
+			if (!force && t->npend - i <= MODEL_SEQ_WINDOW)
 				break;
-			gap(l, e);
+			gap(l, t, e);
 		}
-		if (e->seq > l->last)
-			l->last = e->seq;
+		if (e->seq > t->last)
+			t->last = e->seq;
 	}
-	memmove(l->pend, l->pend + i, (l->npend - i) * sizeof(*l->pend));
-	l->npend -= i;
+	memmove(t->pend, t->pend + i, (t->npend - i) * sizeof(*t->pend));
+	t->npend -= i;
+}
+
+/* The sequence of @seq's CPU, or NULL without memory. */
+static struct seq_track *seq_track_of(struct model_live *l, uint64_t seq)
+{
+	size_t cpu = CAP_SEQ_CPU(seq);
+	struct seq_track *t;
+
+	if (cpu >= l->nseqt) {
+		t = realloc(l->seqt, (cpu + 1) * sizeof(*t));
+		if (!t)
+			return NULL;
+		memset(t + l->nseqt, 0, (cpu + 1 - l->nseqt) * sizeof(*t));
+		l->seqt = t;
+		l->nseqt = cpu + 1;
+	}
+	return &l->seqt[cpu];
 }
 
 void model_live_seq(struct model *m, uint64_t seq, uint64_t ts)
 {
 	struct model_live *l = m->live;
+	struct seq_track *t = seq_track_of(l, seq);
 	struct seqent *e;
 	size_t i;
 
-	if (l->have_base && seq <= l->last)
+	if (!t)
+		return;
+	if (t->have_base && seq <= t->last)
 		return; /* a duplicate (or later than the window) */
-	if (l->have_base && seq == l->last + 1 && !l->npend) {
-		l->last = seq;
+	if (t->have_base && seq == t->last + 1 && !t->npend) {
+		t->last = seq;
 		return;
 	}
-	if (!au_push(&l->pend, &l->npend, &l->cpend, sizeof(*e)))
+	if (!au_push(&t->pend, &t->npend, &t->cpend, sizeof(*e)))
 		return;
-	for (i = l->npend - 1; i > 0 && l->pend[i - 1].seq > seq; i--)
-		l->pend[i] = l->pend[i - 1];
-	l->pend[i].seq = seq;
-	l->pend[i].ts = ts;
-	seq_drain(l, 0);
+	for (i = t->npend - 1; i > 0 && t->pend[i - 1].seq > seq; i--)
+		t->pend[i] = t->pend[i - 1];
+	t->pend[i].seq = seq;
+	t->pend[i].ts = ts;
+	seq_drain(l, t, 0);
+}
+
+static int gap_cmp(const void *a, const void *b)
+{
+	const struct model_drop *x = a, *y = b;
+
+	return x->first_seq < y->first_seq ? -1 : x->first_seq > y->first_seq;
 }
 
 /* ---- rows ---- */
@@ -328,7 +363,10 @@ void model_live_finish(struct model *m)
 
 	model_live_procs(m);
 	pump(m, UINT64_MAX, 1);
-	seq_drain(l, 1);
+	for (i = 0; i < l->nseqt; i++)
+		seq_drain(l, &l->seqt[i], 1);
+	/* in seq order, as the full model lists them (model.c seq_gaps) */
+	qsort(l->gaps, l->ngaps, sizeof(*l->gaps), gap_cmp);
 	for (i = 0; i < l->ngaps; i++) {
 		d = au_push(&m->drops, &m->ndrops, &m->cdrops, sizeof(*d));
 		if (d)

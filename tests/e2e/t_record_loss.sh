@@ -36,6 +36,20 @@ check "a 1 MiB ring under a two-core flood records drops ($drops)" test "${drops
 check "drop count equals the holes in seq ($gaps)" test "${drops:-x}" = "${gaps:-y}"
 check_grep "the footer carries the same drop count" "^drops: +$drops \(stats\), $drops \(footer\)" "$TMPD/info.out"
 check "the flooded capture verifies" "$O/asanalyze" verify "$cap"
+[ "$(nproc)" -ge 2 ] &&
+	check_grep "records are numbered per CPU" "seq numbered per CPU on [0-9]+ CPUs" "$TMPD/info.out"
+# the analyzer finds the same holes, CPU by CPU, streaming or not
+if command -v sqlite3 >/dev/null 2>&1; then
+	"$O/asanalyze" export -q --sqlite "$TMPD/s.db" "$cap" 2>"$TMPD/exp.err"
+	ASANALYZE_NO_STREAM=1 "$O/asanalyze" export -q --sqlite "$TMPD/f.db" "$cap" 2>>"$TMPD/exp.err"
+	q="SELECT ts_ns, count, first_seq FROM drops WHERE kind = 'seq_gap' ORDER BY rowid"
+	sqlite3 "$TMPD/s.db" "$q" >"$TMPD/s.gaps"
+	sqlite3 "$TMPD/f.db" "$q" >"$TMPD/f.gaps"
+	sgaps=$(sqlite3 "$TMPD/s.db" "SELECT total(count) FROM drops WHERE kind = 'seq_gap'")
+	check "the streamed export counts as many lost records as info (${sgaps%.0})" \
+		test "${sgaps%.0}" = "$gaps"
+	check "the streamed and the full model list the same seq gaps" cmp "$TMPD/s.gaps" "$TMPD/f.gaps"
+fi
 
 # SIGKILL mid-capture
 kcap=$TMPD/killed.pcapng.zst
