@@ -157,6 +157,17 @@ char *au_strdup(const char *s)
 	return s ? au_strndup(s, strlen(s)) : NULL;
 }
 
+int au_buf_prealloc(struct cap_buf *b, size_t cap)
+{
+	if (b->cap || !cap)
+		return 0;
+	b->p = malloc(cap);
+	if (!b->p)
+		return -ENOMEM;
+	b->cap = cap;
+	return 0;
+}
+
 void au_buf_shrink(struct cap_buf *b)
 {
 	uint8_t *p;

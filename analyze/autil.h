@@ -48,6 +48,11 @@ char *au_strdup(const char *s);
  * for the whole analysis; its doubling slack is not). */
 struct cap_buf;
 void au_buf_shrink(struct cap_buf *b);
+/* The first allocation of an empty cap_buf at @cap bytes instead of
+ * cap_buf's 4 KiB: a short text or a body of known length then comes from
+ * the small-size caches of malloc, instead of large chunks that are split
+ * and merged again (the analysis makes millions of them). */
+int au_buf_prealloc(struct cap_buf *b, size_t cap);
 
 /*
  * Strings that live and die together (a model's file paths) from large

@@ -75,6 +75,9 @@ int causal_live_call(struct causal_live *cl, const struct model *m, const struct
 /* Resolve what can be; @horizon UINT64_MAX and @final at the end. */
 void causal_live_pump(struct causal_live *cl, uint64_t horizon, int final);
 void causal_live_free(struct causal_live *cl);
+/* @t retires processes (tree_retire_start): hold those the queued items
+ * and buffered effects point to until they are done with. */
+void causal_live_hold(struct causal_live *cl, struct tree *t);
 
 /* causal.c's rules, for causal_live.c */
 int causal_noise_path(const char *path);

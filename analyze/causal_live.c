@@ -37,15 +37,17 @@ struct lcall {
 	char **cmds, **args;
 };
 
+/* Processes by id, not by pointer: one that is retired (tree.h) may
+ * leave its address to a new one while these are kept. */
 struct lseen {
-	const struct tree_proc *p;
+	uint64_t id;
 	const char *kind;
 	uint64_t h;
 	char *path;
 };
 
 struct lown {
-	const struct tree_proc *p;
+	uint64_t id;
 	int tool;
 };
 
@@ -79,6 +81,9 @@ struct causal_live {
 	struct au_map by_proc; /* tree_proc -> struct lagent */
 	struct lagent **agents;
 	size_t nagents, cagents;
+	/* retiring tree (causal_live_hold): queued items and buffered
+	 * effects hold their processes */
+	struct tree *tree;
 };
 
 static void lcall_free(struct lcall *c)
@@ -118,6 +123,17 @@ static int eff_cmp(const void *x, const void *y)
 	return 0;
 }
 
+void causal_live_hold(struct causal_live *cl, struct tree *t)
+{
+	cl->tree = t;
+}
+
+static void unhold(struct causal_live *cl, const struct tree_proc *p)
+{
+	if (cl->tree && p)
+		tree_unhold(cl->tree, (struct tree_proc *)(uintptr_t)p);
+}
+
 /* Give the effects of the closed calls at the front, in order. */
 static void flush(struct causal_live *cl)
 {
@@ -127,8 +143,10 @@ static void flush(struct causal_live *cl)
 		struct lbuf *b = &cl->bufs[k];
 
 		qsort(b->e, b->n, sizeof(*b->e), eff_cmp);
-		for (i = 0; i < b->n; i++)
+		for (i = 0; i < b->n; i++) {
 			cl->emit(cl->ctx, &b->e[i]);
+			unhold(cl, b->e[i].proc);
+		}
 		buf_free(b);
 	}
 	memmove(cl->bufs, cl->bufs + k, (cl->nbufs - k) * sizeof(*cl->bufs));
@@ -208,6 +226,8 @@ static struct litem *push(struct causal_live *cl, int type, uint64_t ts, struct 
 	}
 	it = au_push(&cl->q, &cl->n, &cl->cap, sizeof(*it));
 	if (it) {
+		if (cl->tree && p)
+			tree_hold(p);
 		it->type = type;
 		it->ts = ts;
 		it->proc = p;
@@ -368,7 +388,7 @@ static int inherited(const struct lagent *a, const struct tree_proc *p)
 
 	for (; p && p != a->p; p = p->parent)
 		for (i = 0; i < a->nown; i++)
-			if (a->own[i].p == p)
+			if (a->own[i].id == p->id)
 				return a->own[i].tool;
 	return -2;
 }
@@ -433,12 +453,12 @@ static int seen(struct lagent *a, const struct litem *it)
 	size_t i;
 
 	for (i = 0; i < a->nseen; i++)
-		if (a->seen[i].h == h && a->seen[i].p == it->proc &&
+		if (a->seen[i].h == h && a->seen[i].id == it->proc->id &&
 		    !strcmp(a->seen[i].kind, it->kind) && !strcmp(a->seen[i].path, it->path))
 			return 1;
 	s = au_push(&a->seen, &a->nseen, &a->cseen, sizeof(*s));
 	if (s) {
-		s->p = it->proc;
+		s->id = it->proc->id;
 		s->kind = it->kind;
 		s->h = h;
 		s->path = au_strdup(it->path);
@@ -462,6 +482,8 @@ static void buffer(struct causal_live *cl, const struct model_effect *e)
 	*x = *e;
 	if (e->target && !(x->target = au_strdup(e->target)))
 		b->n--;
+	else if (cl->tree && x->proc)
+		tree_hold((struct tree_proc *)(uintptr_t)x->proc);
 }
 
 static void emit(struct causal_live *cl, const struct lagent *a, const struct litem *it,
@@ -509,7 +531,7 @@ static void attribute(struct causal_live *cl, struct lagent *a, const struct lit
 		how = inh >= -1 ? "subtree" : "window";
 	}
 	if (it->type == LI_PROC && (o = au_push(&a->own, &a->nown, &a->cown, sizeof(*o)))) {
-		o->p = it->proc;
+		o->id = it->proc->id;
 		o->tool = tool;
 	}
 	emit(cl, a, it, tool, how);
@@ -536,6 +558,7 @@ static int resolve(struct causal_live *cl, const struct litem *it, int dry)
 
 static void item_done(struct causal_live *cl)
 {
+	unhold(cl, cl->q[cl->head].proc);
 	free(cl->q[cl->head].path);
 	free(cl->q[cl->head].raw);
 	cl->head++;

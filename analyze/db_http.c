@@ -69,10 +69,13 @@ static char *headers_json_fast(const struct http_msg *h, int redact)
 		buf[0] = '[';
 	for (i = 0; !bad && h && i < h->nhdrs; i++) {
 		const char *name = h->hdrs[i].name, *value = h->hdrs[i].value;
-		char *v = redact ? redact_header(name, value) : NULL;
+		/* most values have nothing to redact: no copy of those */
+		int scrub = redact && name && value &&
+			    (redact_header_name(name) || !redact_clean(value, strlen(value)));
+		char *v = scrub ? redact_header(name, value) : NULL;
 
-		bad = (redact && !v) || !name || !value ||
-		      hj_add(&buf, &len, &cap, name, redact ? v : value);
+		bad = (scrub && !v) || !name || !value ||
+		      hj_add(&buf, &len, &cap, name, scrub ? v : value);
 		free(v);
 	}
 	if (bad || len + 2 > cap) {

@@ -62,7 +62,8 @@ struct dbw {
 	struct db_stream *bq;
 	int idx_early; /* the indexes of DB_EARLY_TABLES exist already */
 	/* the model was streamed (model_sink, db_live.c): its rows but the
-	 * processes, execs, TLS connections, drops and meta are written */
+	 * processes still in the tree (with their execs), TLS connections,
+	 * drops and meta are written */
 	int live;
 };
 
@@ -72,11 +73,14 @@ struct dbw {
  * would be all that runs at the end.  The others are built after their
  * rows, while the reader prepares the next table's. */
 #define DB_EARLY_TABLES "files connections tls_chunks tool_effects drops"
-/* Streamed model (db_stream_sink): these too, whose rows all come at the
- * end; those of http_messages, llm_calls and tool_calls are built as soon
+/* Streamed model (db_stream_sink): these too, whose rows come at the end
+ * (but those of the processes freed while reading, model_sink.proc);
+ * those of http_messages, llm_calls and tool_calls are built as soon
  * as the capture is read, while the reader makes the processes' rows. */
 #define DB_LATE_TABLES "processes execs tls_connections"
 
+#define DB_SQL_PROC "INSERT INTO processes VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define DB_SQL_EXEC "INSERT INTO execs (proc_id, ts_ns, filename, argv, cwd) VALUES (?,?,?,?,?)"
 #define DB_SQL_FILE "INSERT INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
 #define DB_SQL_NET "INSERT INTO connections VALUES (?,?,?,?,?,?,?,?,?,?)"
 #define DB_SQL_CHUNK "INSERT INTO tls_chunks VALUES (?,?,?,?,?,?,?,?,?,?)"
@@ -113,6 +117,8 @@ int dbw_http_row(struct dbw *w, struct dbs *st, const struct conv_exchange *ex);
  * tool_calls */
 int dbw_call_rows(struct dbw *w, struct dbs st[3], size_t i, const struct llm_call *x,
 		  int64_t pk, char *const *cmds);
+/* A process's row and its execs' (st: processes, execs), counted. */
+int dbw_proc_rows(struct dbw *w, struct dbs st[2], const struct tree_proc *x);
 /* run() for db_live.c: types as there */
 int dbw_run(struct dbw *w, struct dbs *st, const char *types, ...);
 

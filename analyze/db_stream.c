@@ -72,7 +72,7 @@ struct db_stream {
 	/* a streamed model (db_stream_sink): its rows' statements, counts and
 	 * first failure */
 	struct model_sink sink;
-	struct dbs lst[8];
+	struct dbs lst[10];
 	struct db_counts lcnt;
 	int lrc;
 };
@@ -693,10 +693,23 @@ static void l_effect(void *ctx, const struct model *m, const struct model_effect
 	free(args);
 }
 
+/* A final process (model_sink.proc): its row and its execs' now; the
+ * processes still in the tree at the end are dbw_fill's.  The execs are
+ * numbered in the order they come (exec_id), not the whole model's. */
+static void l_proc(void *ctx, const struct model *m, const struct tree_proc *p)
+{
+	struct db_stream *s = ctx;
+
+	s->w.m = m;
+	if (!s->lrc)
+		s->lrc = dbw_proc_rows(&s->w, &s->lst[8], p);
+}
+
 const struct model_sink *db_stream_sink(struct db_stream *s, int redact)
 {
-	static const char *const sql[8] = { DB_SQL_FILE, DB_SQL_NET, DB_SQL_CHUNK, DB_SQL_HTTP,
-					    DB_SQL_CALL, DB_SQL_MSG, DB_SQL_TOOL, DB_SQL_EFF };
+	static const char *const sql[10] = { DB_SQL_FILE, DB_SQL_NET, DB_SQL_CHUNK, DB_SQL_HTTP,
+					     DB_SQL_CALL, DB_SQL_MSG, DB_SQL_TOOL, DB_SQL_EFF,
+					     DB_SQL_PROC, DB_SQL_EXEC };
 	size_t i;
 
 	char *idx = dbw_index_sql(DB_LATE_TABLES);
@@ -707,7 +720,7 @@ const struct model_sink *db_stream_sink(struct db_stream *s, int redact)
 	 * after them, when the writer alone is working */
 	s->lrc = idx ? db_stream_queue(s, NULL, &v, 1) : -ENOMEM;
 	free(idx);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 10; i++)
 		s->lst[i].sql = sql[i];
 	s->w.live = 1;
 	s->w.redact = redact;
@@ -715,7 +728,7 @@ const struct model_sink *db_stream_sink(struct db_stream *s, int redact)
 	s->w.cnt = &s->lcnt;
 	s->sink = (struct model_sink){ .ctx = s, .file = l_file, .net = l_net, .tls = l_tls,
 				       .exchange = l_exchange, .call = l_call,
-				       .effect = l_effect };
+				       .effect = l_effect, .proc = l_proc };
 	return &s->sink;
 }
 

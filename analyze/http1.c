@@ -13,6 +13,10 @@
 
 #include "analyze/autil.h"
 
+/* first allocations of the head buffer and of a body of known length */
+#define HTTP1_LINE_FIRST 1024u
+#define HTTP1_BODY_FIRST (64u * 1024u)
+
 void http1_init(struct http1_parser *p, enum http1_kind kind, const struct http1_ops *ops,
 		void *ctx)
 {
@@ -354,6 +358,11 @@ static int head_done(struct http1_parser *p)
 	} else if (has_cl > 0) {
 		p->remain = cl;
 		p->state = H1_BODY_LEN;
+		/* a small body of known size: allocated once, at its size (and
+		 * the NUL au_buf_shrink leaves room for); a large one grows as
+		 * it comes, whatever its Content-Length claims */
+		if (!p->dec_on && cl <= HTTP1_BODY_FIRST)
+			au_buf_prealloc(&m->body, cl + 1);
 		if (!cl) {
 			msg_done(p, 1);
 			p->state = H1_START;
@@ -375,7 +384,8 @@ static size_t take_line(struct http1_parser *p, const uint8_t *b, size_t n, int 
 	size_t k = nl ? (size_t)(nl - b) + 1 : n;
 
 	*eol = nl != NULL;
-	if (cap_buf_append(&p->line, b, k))
+	/* most heads fit in 1 KiB: a small-size malloc, not cap_buf's 4 KiB */
+	if (au_buf_prealloc(&p->line, HTTP1_LINE_FIRST) || cap_buf_append(&p->line, b, k))
 		*eol = -1;
 	return k;
 }

@@ -61,6 +61,9 @@ static void s_open(void *ctx, struct stream_conn *c)
 		struct au_key k = { p->id, (uint64_t)(int64_t)c->fd, 3 }, kc = { c->id, 0, 4 };
 		void *v = au_map_get(&m->fds, k);
 
+		/* its connections and calls name it to the end (tls_connections,
+		 * llm_calls, the agent of causal_live): never retired */
+		tree_pin(p);
 		if (v)
 			au_map_put(&m->fds, kc, v);
 	}
@@ -308,8 +311,12 @@ static int dispatch_rest(struct model *m, const struct cap_rec *rec)
 static int fd_gone(void *ctx, struct au_key k, void *v)
 {
 	struct model *m = ctx;
+	const struct tree_proc *p;
 
-	if ((k.c != 2 && k.c != 3) || !k.a || k.a > m->tree->n || !m->tree->procs[k.a - 1]->exited)
+	if ((k.c != 2 && k.c != 3) || !k.a || k.a > m->tree->nids)
+		return 0;
+	p = tree_by_id(m->tree, k.a); /* NULL: retired (exited) */
+	if (p && !p->exited)
 		return 0;
 	if (k.c == 2 && v != closed_fd)
 		free(v);
@@ -397,6 +404,8 @@ static int dispatch_live(struct model *m, const struct cap_rec *rec)
 		r = model_live_procs(m);
 	if (!r)
 		model_live_pump(m);
+	/* after the pump: what it was done with may go too */
+	tree_advance(m->tree, h->ts_ns);
 	return r;
 }
 

@@ -142,6 +142,11 @@ struct model_sink {
 	void (*call)(void *ctx, const struct model *m, const struct llm_call *c, size_t idx,
 		     uint64_t tool_row, char *const *cmds);
 	void (*effect)(void *ctx, const struct model *m, const struct model_effect *e);
+	/* NULL: every process stays in m->tree to the end.  Else a process
+	 * that is final (exited, and nothing can change its row or still
+	 * points to it: tree.h, retiring) is given here once, then freed;
+	 * m->tree keeps the others, whose rows remain to be written. */
+	void (*proc)(void *ctx, const struct model *m, const struct tree_proc *p);
 };
 
 struct model {

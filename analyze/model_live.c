@@ -41,7 +41,7 @@ struct model_live {
 	size_t nretry;             /* given so far (ring index) */
 	uint64_t tool_rows;
 	size_t ncalls;             /* given so far */
-	size_t procs_seen;
+	uint64_t procs_seen;       /* processes given to causal_live: ids up to this */
 	struct causal_live *cz;
 	/* loss detection, one sequence per CPU (CAP_SEQ_CPU), by CPU */
 	struct seq_track *seqt;
@@ -57,6 +57,14 @@ static void on_effect(void *ctx, const struct model_effect *e)
 	m->sink->effect(m->sink->ctx, m, e);
 }
 
+/* A final process (tree.h, retiring): its rows go now, it goes later. */
+static void on_retire(void *ctx, struct tree_proc *p)
+{
+	struct model *m = ctx;
+
+	m->sink->proc(m->sink->ctx, m, p);
+}
+
 int model_live_new(struct model *m)
 {
 	struct model_live *l = calloc(1, sizeof(*l));
@@ -66,6 +74,10 @@ int model_live_new(struct model *m)
 		return -ENOMEM;
 	}
 	m->live = l;
+	if (m->sink->proc) {
+		tree_retire_start(m->tree, MODEL_RETIRE_GRACE_NS, on_retire, m);
+		causal_live_hold(l->cz, m->tree);
+	}
 	return 0;
 }
 
@@ -195,10 +207,18 @@ static int gap_cmp(const void *a, const void *b)
 int model_live_procs(struct model *m)
 {
 	struct model_live *l = m->live;
+	const struct tree *t = m->tree;
+	size_t i = t->n;
 	int rc = 0;
 
-	for (; !rc && l->procs_seen < m->tree->n; l->procs_seen++)
-		rc = causal_live_proc(l->cz, m->tree->procs[l->procs_seen]);
+	/* the new ones are last (t->procs is in id order, retired or not) */
+	while (i && t->procs[i - 1]->id > l->procs_seen)
+		i--;
+	for (; !rc && i < t->n; i++) {
+		rc = causal_live_proc(l->cz, t->procs[i]);
+		if (!rc)
+			l->procs_seen = t->procs[i]->id;
+	}
 	return rc;
 }
 
@@ -363,6 +383,7 @@ void model_live_finish(struct model *m)
 
 	model_live_procs(m);
 	pump(m, UINT64_MAX, 1);
+	tree_sweep(m->tree); /* the rest is written from m->tree */
 	for (i = 0; i < l->nseqt; i++)
 		seq_drain(l, &l->seqt[i], 1);
 	/* in seq order, as the full model lists them (model.c seq_gaps) */

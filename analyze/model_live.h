@@ -21,6 +21,11 @@
 #define MODEL_SEQ_WINDOW 65536
 #define MODEL_RETRY_HISTORY 256
 #define MODEL_PREV_HISTORY 16
+/* A process is retired (its rows written, then freed: tree.h) once it
+ * exited this long ago in capture time: more than twice the reader's
+ * reorder window (cap_reader.h), so that no record of it read late finds
+ * it gone. */
+#define MODEL_RETIRE_GRACE_NS 5000000000ull
 
 int model_live_new(struct model *m);
 void model_live_free(struct model *m);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "analyze/autil.h"
 #include "format/cap_buf.h"
 
 static const char *const secret_headers[] = {
@@ -59,7 +60,7 @@ static size_t tok_len(const unsigned char *s, size_t n)
 	return i;
 }
 
-static int word_start(const unsigned char *s, size_t i)
+static inline int word_start(const unsigned char *s, size_t i)
 {
 	return i == 0 || !(isalnum(s[i - 1]) || s[i - 1] == '_' || s[i - 1] == '-');
 }
@@ -92,14 +93,28 @@ static size_t header_line(const unsigned char *s, size_t n, size_t i, struct cap
 	return 0;
 }
 
+/* The first letters of every key shape and of "bearer" (strchr costs a
+ * call per candidate byte). */
+static inline int shape_first(unsigned char c)
+{
+	switch (c) {
+	case 's': case 'A': case 'g': case 'x': case 'h': case 'b': case 'B': case 'G':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static size_t key_shape(const unsigned char *s, size_t n, size_t i, struct cap_buf *o)
 {
 	size_t k, l, t;
 
 	/* first letters of every key shape and of "bearer": most bytes stop here */
-	if (!strchr("sAgxhbBG", s[i]) || !s[i] || !word_start(s, i))
+	if (!shape_first(s[i]) || !word_start(s, i))
 		return 0;
 	for (k = 0; k < sizeof(key_shapes) / sizeof(key_shapes[0]); k++) {
+		if (s[i] != (unsigned char)key_shapes[k].prefix[0])
+			continue;
 		l = strlen(key_shapes[k].prefix);
 		if (i + l > n || memcmp(s + i, key_shapes[k].prefix, l))
 			continue;
@@ -132,6 +147,10 @@ static size_t key_value(const unsigned char *s, size_t n, size_t i, struct cap_b
 	if (!quoted && !(i == 0 || s[i - 1] == '?' || s[i - 1] == '&'))
 		return 0;
 	for (k = 0; k < sizeof(secret_keys) / sizeof(secret_keys[0]); k++) {
+		/* the first letter alone rules out most keys (bodies have many
+		 * quotes) */
+		if (s[i] != (unsigned char)secret_keys[k][0])
+			continue;
 		l = strlen(secret_keys[k]);
 		if (i + l >= n || memcmp(s + i, secret_keys[k], l))
 			continue;
@@ -170,7 +189,7 @@ static size_t key_value(const unsigned char *s, size_t n, size_t i, struct cap_b
 /* Whether a rule may start at @i: header_line after a line start,
  * key_value after a start, quote, '?' or '&', key_shape at the word start
  * of one of its first letters.  Most bytes stop here. */
-static int may_match(const unsigned char *s, size_t i)
+static inline int may_match(const unsigned char *s, size_t i)
 {
 	if (!i)
 		return 1;
@@ -183,12 +202,7 @@ static int may_match(const unsigned char *s, size_t i)
 	default:
 		break;
 	}
-	switch (s[i]) {
-	case 's': case 'A': case 'g': case 'x': case 'h': case 'b': case 'B': case 'G':
-		return word_start(s, i);
-	default:
-		return 0;
-	}
+	return shape_first(s[i]) && word_start(s, i);
 }
 
 char *redact_bytes(const void *p, size_t n, size_t *out_n)
@@ -197,7 +211,9 @@ char *redact_bytes(const void *p, size_t n, size_t *out_n)
 	struct cap_buf o = { 0 };
 	size_t i = 0, plain = 0, m;
 
-	if (cap_buf_reserve(&o, n + 1))
+	/* the size of the usual result (nothing replaced), not cap_buf's
+	 * 4 KiB: most texts are short and there are millions of them */
+	if (au_buf_prealloc(&o, n + 1))
 		return NULL;
 	while (i < n) {
 		if (!may_match(s, i)) {
@@ -229,6 +245,22 @@ char *redact_bytes(const void *p, size_t n, size_t *out_n)
 	return (char *)o.p;
 }
 
+int redact_clean(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	struct cap_buf o = { 0 }; /* a rule that matches writes here */
+	size_t i;
+	int clean = 1;
+
+	/* redact_bytes copies all bytes up to its first match unchanged */
+	for (i = 0; clean && i < n; i++)
+		if (may_match(s, i) &&
+		    (header_line(s, n, i, &o) || key_shape(s, n, i, &o) || key_value(s, n, i, &o)))
+			clean = 0;
+	cap_buf_release(&o);
+	return clean;
+}
+
 char *redact_str(const char *s)
 {
 	return s ? redact_bytes(s, strlen(s), NULL) : NULL;
@@ -240,6 +272,9 @@ char *redact_header(const char *name, const char *value)
 
 	if (!redact_header_name(name))
 		return redact_str(value);
+	/* "Bearer [REDACTED]" at most: not cap_buf's 4 KiB */
+	if (au_buf_prealloc(&o, 8 + strlen(REDACTED)))
+		return NULL;
 	if (!strncasecmp(value, "bearer ", 7) || !strncasecmp(value, "basic ", 6)) {
 		size_t l = value[1] == 'e' || value[1] == 'E' ? 7 : 6;
 

@@ -30,5 +30,8 @@ char *redact_bytes(const void *s, size_t n, size_t *out_n);
 
 /* redact_bytes for a NUL-terminated string; NULL in, NULL out. */
 char *redact_str(const char *s);
+/* 1 when redact_bytes would return @s unchanged (nothing in it to
+ * redact), without a copy: the usual case, tested before making one. */
+int redact_clean(const void *s, size_t n);
 
 #endif

@@ -77,9 +77,11 @@ void tree_free(struct tree *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->n; i++)
+	for (i = 0; i < t->n; i++) /* the retired ones too, until a sweep */
 		proc_free(t->procs[i]);
 	free(t->procs);
+	free(t->dead);
+	free(t->exitq);
 	au_map_release(&t->by_key);
 	au_map_release(&t->by_pid);
 	free(t);
@@ -115,7 +117,7 @@ struct tree_proc *tree_ref(struct tree *t, uint32_t pid, uint64_t start_ns, uint
 		return NULL;
 	}
 	*slot = p;
-	p->id = t->n;
+	p->id = ++t->nids;
 	p->pid = pid;
 	p->start_ns = start_ns;
 	p->t_start = ts;
@@ -203,6 +205,9 @@ static void set_str(char **dst, const char *s)
 	free(*dst);
 	*dst = au_strdup(s);
 }
+
+static struct tree_proc *alive_at(const struct tree *t, uint32_t pid, uint64_t ts,
+				  const struct tree_proc *not);
 
 static int feed_proc(struct tree *t, const struct cap_rec *rec)
 {
@@ -313,6 +318,14 @@ static int feed_exec(struct tree *t, const struct cap_rec *rec)
 	p->placeholder = 0;
 	if (!p->ppid)
 		p->ppid = e.ppid;
+	/* retiring: its parent by ppid now (as tree_finish would at the end),
+	 * while the parent is surely still there to be found */
+	if (t->on_retire && !p->parent && p->ppid && !p->from_snapshot) {
+		struct tree_proc *par = alive_at(t, p->ppid, p->t_start, p);
+
+		if (par)
+			link_child(par, p);
+	}
 	p->uid = e.uid;
 	p->uid_known = 1;
 	memcpy(p->comm, e.comm, 16);
@@ -335,6 +348,11 @@ static int feed_exit(struct tree *t, const struct cap_rec *rec)
 	p = tree_ref(t, rec->hdr.pid, rec->hdr.task_start_ns, rec->hdr.ts_ns);
 	if (!p)
 		return -ENOMEM;
+	if (t->on_retire && !p->exited &&
+	    !au_push(&t->exitq, &t->qn, &t->qcap, sizeof(*t->exitq)))
+		return -ENOMEM;
+	if (t->on_retire && !p->exited)
+		t->exitq[t->qn - 1] = p;
 	p->exited = 1;
 	p->t_end = rec->hdr.ts_ns;
 	p->exit_status = e.exit_code;
@@ -368,6 +386,137 @@ int tree_feed(struct tree *t, const struct cap_rec *rec)
 	}
 }
 
+/* ---- retiring final processes (streaming) ---- */
+
+void tree_retire_start(struct tree *t, uint64_t grace_ns,
+		       void (*on_retire)(void *ctx, struct tree_proc *p), void *ctx)
+{
+	t->grace_ns = grace_ns;
+	t->on_retire = on_retire;
+	t->retire_ctx = ctx;
+}
+
+/* Final, and nothing points to it: see tree.h.  A process linked only by
+ * ppid (snapshot, placeholder) keeps its row until tree_finish's. */
+static int can_retire(const struct tree_proc *p)
+{
+	return p->graced && !p->retired && !p->holds && !p->child && !p->pinned && p->parent &&
+	       !p->from_snapshot && !p->placeholder;
+}
+
+/* Out of its parent's children; usually the first of them (the oldest
+ * still there), so the walk is short. */
+static void unlink_child(struct tree_proc *p)
+{
+	struct tree_proc *par = p->parent, *c, *prev = NULL;
+
+	for (c = par->child; c && c != p; c = c->sibling)
+		prev = c;
+	if (!c)
+		return;
+	if (prev)
+		prev->sibling = p->sibling;
+	else
+		par->child = p->sibling;
+	if (par->last_child == p)
+		par->last_child = prev;
+	p->sibling = NULL;
+}
+
+/* @p, then each ancestor it was the last child of. */
+static void retire(struct tree *t, struct tree_proc *p)
+{
+	struct tree_proc **slot;
+
+	for (; p && can_retire(p); p = p->parent) {
+		slot = au_push(&t->dead, &t->ndead, &t->cdead, sizeof(*slot));
+		if (!slot)
+			return; /* kept: its row is written with the others at the end */
+		*slot = p;
+		t->on_retire(t->retire_ctx, p);
+		p->retired = 1;
+		/* p->parent stays: freed at the same sweep as p or a later one */
+		unlink_child(p);
+	}
+}
+
+void tree_unhold(struct tree *t, struct tree_proc *p)
+{
+	if (p->holds && !--p->holds && t->on_retire)
+		retire(t, p);
+}
+
+static int drop_retired(void *ctx, struct au_key k, void *v)
+{
+	(void)ctx;
+	(void)k;
+	return ((const struct tree_proc *)v)->retired;
+}
+
+void tree_sweep(struct tree *t)
+{
+	size_t i, o;
+
+	if (!t->ndead)
+		return;
+	/* no memory: they stay found and are freed at the next sweep */
+	if (au_map_drop(&t->by_key, drop_retired, NULL) ||
+	    au_map_drop(&t->by_pid, drop_retired, NULL))
+		return;
+	for (i = o = 0; i < t->n; i++)
+		if (!t->procs[i]->retired)
+			t->procs[o++] = t->procs[i];
+	t->n = o;
+	for (i = 0; i < t->ndead; i++)
+		proc_free(t->dead[i]);
+	t->ndead = 0;
+}
+
+void tree_advance(struct tree *t, uint64_t ts)
+{
+	struct tree_proc *p;
+
+	if (!t->on_retire)
+		return;
+	if (ts > t->now)
+		t->now = ts;
+	while (t->qhead < t->qn && (p = t->exitq[t->qhead])->t_end + t->grace_ns <= t->now) {
+		t->qhead++;
+		p->graced = 1;
+		retire(t, p);
+	}
+	if (t->qhead > 1024 && t->qhead * 2 > t->qn) {
+		memmove(t->exitq, t->exitq + t->qhead, (t->qn - t->qhead) * sizeof(*t->exitq));
+		t->qn -= t->qhead;
+		t->qhead = 0;
+	}
+	/* the maps are rebuilt to drop them: not for every process */
+	if (t->ndead >= 1024 && t->ndead * 4 >= t->n)
+		tree_sweep(t);
+}
+
+struct tree_proc *tree_by_id(const struct tree *t, uint64_t id)
+{
+	size_t lo = 0, hi = t->n, mid;
+	struct tree_proc *p = NULL;
+
+	if (!id || id > t->nids)
+		return NULL;
+	if (t->n == t->nids) {
+		p = t->procs[id - 1];
+	} else {
+		while (lo < hi) { /* kept in id order */
+			mid = lo + (hi - lo) / 2;
+			if (t->procs[mid]->id < id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		p = lo < t->n && t->procs[lo]->id == id ? t->procs[lo] : NULL;
+	}
+	return p && !p->retired ? p : NULL;
+}
+
 /* The process with @pid alive at @ts (the latest started before it). */
 static struct tree_proc *alive_at(const struct tree *t, uint32_t pid, uint64_t ts,
 				  const struct tree_proc *not)
@@ -378,7 +527,7 @@ static struct tree_proc *alive_at(const struct tree *t, uint32_t pid, uint64_t t
 	for (i = 0; i < t->n; i++) {
 		struct tree_proc *p = t->procs[i];
 
-		if (p == not || p->pid != pid || p->t_start > ts)
+		if (p == not || p->pid != pid || p->t_start > ts || p->retired)
 			continue;
 		if (p->exited && p->t_end < ts)
 			continue;

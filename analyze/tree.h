@@ -55,14 +55,29 @@ struct tree_proc {
 	uint32_t nthreads;         /* threads created during the capture */
 	struct tree_exec *execs;
 	size_t nexecs, cexecs;
+	/* retiring (tree_retire_start) only */
+	uint32_t holds;            /* tree_hold()s not yet tree_unhold()n */
+	uint8_t pinned;            /* never retired (tree_pin) */
+	uint8_t graced;            /* exited at least the grace period ago */
+	uint8_t retired;           /* given to on_retire, freed at the next sweep */
 };
 
 struct tree {
-	struct tree_proc **procs;
+	struct tree_proc **procs;  /* by id (retiring: the ones kept, by id) */
 	size_t n, cap;
 	struct au_map by_key;      /* (pid, start) -> proc */
 	struct au_map by_pid;      /* (pid) -> most recent proc with that pid */
 	uint64_t first_ts, last_ts;
+	uint64_t nids;             /* ids given: n unless processes were retired */
+	/* retiring (tree_retire_start): exited processes in exit order, the
+	 * retired ones not yet freed */
+	void (*on_retire)(void *ctx, struct tree_proc *p);
+	void *retire_ctx;
+	uint64_t grace_ns, now;
+	struct tree_proc **exitq;
+	size_t qhead, qn, qcap;
+	struct tree_proc **dead;
+	size_t ndead, cdead;
 };
 
 int tree_new(struct tree **out);
@@ -81,6 +96,39 @@ struct tree_proc *tree_get(const struct tree *t, uint32_t pid, uint64_t start_ns
 /* The process (pid, start), created as a placeholder seen at @ts if new;
  * NULL only on -ENOMEM. */
 struct tree_proc *tree_ref(struct tree *t, uint32_t pid, uint64_t start_ns, uint64_t ts);
+
+/*
+ * Retiring (the streaming export): a process that exited at least @grace_ns
+ * of capture time ago (tree_advance), has no child left in the tree, is not
+ * pinned and not held, and was linked to its parent by its fork, is final:
+ * no later record changes it.  It is given to @on_retire (which writes its
+ * rows), taken out of the tree and freed at a later sweep, so that the
+ * table holds what is alive or still referred to, not the whole capture.
+ * Its id is never given again; tree_get no longer finds it after the
+ * sweep.  Kept for ever: snapshot processes (pid-only parent links),
+ * placeholders and other processes without a parent, pinned ones (those
+ * whose TLS connections and LLM calls name them to the end).
+ */
+void tree_retire_start(struct tree *t, uint64_t grace_ns,
+		       void (*on_retire)(void *ctx, struct tree_proc *p), void *ctx);
+/* The capture has been read up to @ts: processes exited before @ts -
+ * grace may retire. */
+void tree_advance(struct tree *t, uint64_t ts);
+static inline void tree_pin(struct tree_proc *p)
+{
+	p->pinned = 1;
+}
+/* Somebody points to @p (a queued causal item, a buffered effect): it is
+ * not retired until as many tree_unhold()s. */
+static inline void tree_hold(struct tree_proc *p)
+{
+	p->holds++;
+}
+void tree_unhold(struct tree *t, struct tree_proc *p);
+/* Free the retired processes now (t->procs then holds only kept ones). */
+void tree_sweep(struct tree *t);
+/* The process with id @id, NULL when it was retired (or never existed). */
+struct tree_proc *tree_by_id(const struct tree *t, uint64_t id);
 
 /* 1 when @p is @anc or one of its descendants. */
 int tree_is_descendant(const struct tree_proc *p, const struct tree_proc *anc);

@@ -6,10 +6,11 @@
 # (>= 500k records/s to SQLite, memory bounded by the largest open
 # conversation).  Figures only; nothing here passes or fails.
 # `export --sqlite` streams (see asanalyze(1)): its RSS is bounded by what
-# is open plus the process table, which grows with the capture here (mkcap
-# starts a process every 15 records); compare ANALYZE_BENCH_RECORDS=2000000,
-# and ANALYZE_BENCH_CHILDREN=1000 (the agent does the work itself after 1000
-# child processes) for what grows once the process table does not.
+# is open (conversations, running processes and their ancestors, processes
+# with TLS connections); exited processes are written and freed.  Compare
+# ANALYZE_BENCH_RECORDS=2000000 or 4000000 (mkcap starts a process every 15
+# records), and ANALYZE_BENCH_CHILDREN=1000 (the agent does the work itself
+# after 1000 child processes).
 # `conversations` keeps the whole model.  The previous database is removed
 # before each run, outside the time (replacing it costs the unlink).
 O=${O:-build}

@@ -14,6 +14,8 @@ static void check_red(const char *in, const char *want)
 	char *r = redact_str(in);
 
 	CHECK_STR(r, want);
+	/* the no-copy test agrees with the copy */
+	CHECK(redact_clean(in, strlen(in)) == !strcmp(in, want));
 	free(r);
 }
 
@@ -50,6 +52,12 @@ TEST(text)
 	check_red("task-list sk-short ordinary words, risk-free",
 		  "task-list sk-short ordinary words, risk-free");
 	check_red("ghp_0123456789abcdefghijABCDEFGHIJ", "ghp_[REDACTED]");
+	check_red("", "");
+	check_red("ls -la /tmp/work/file-17.txt", "ls -la /tmp/work/file-17.txt");
+	check_red("a\nAuthorization: Basic QWxhZGRpbjpvcGVu\n", "a\nAuthorization: [REDACTED]\n");
+	/* a clean prefix of a secret's text is clean */
+	CHECK(redact_clean("x sk-ant-api03-AAAAAAAAAAAAAAAA", 4));
+	CHECK(!redact_clean("x sk-ant-api03-AAAAAAAAAAAAAAAA", 31));
 }
 
 int main(void)

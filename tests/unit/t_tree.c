@@ -3,7 +3,9 @@
  * t_tree.c - the process model: snapshot + fork/exec/exit, identity by
  * (pid, task_start_ns) so a reused pid is a new process, threads folded in,
  * /proc tick-rounded start times matched to the kernel's nanoseconds,
- * exit statuses and argv quoting.
+ * exit statuses and argv quoting; retiring final processes (the streaming
+ * export): leaf first, not while held or while a descendant runs, ids
+ * never given again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -109,9 +111,73 @@ TEST(thread_fork_counts)
 	tree_free(t);
 }
 
+/* tree_retire_start: the ids given to on_retire, in order */
+struct retired {
+	uint64_t ids[16];
+	size_t n;
+};
+
+static void on_retire(void *ctx, struct tree_proc *p)
+{
+	struct retired *r = ctx;
+
+	if (r->n < 16)
+		r->ids[r->n++] = p->id;
+}
+
+#define S 1000000000ull
+
+TEST(retire_final_processes)
+{
+	static const char snap[] = "/usr/bin/node\0/\0/\0node";
+	struct cap_proc sp = { .ppid = 1, .argc = 1, .exe_len = 14, .cwd_len = 2,
+			       .cgroup_len = 2 };
+	struct retired r = { { 0 }, 0 };
+	struct tree *t;
+	struct tree_proc *a, *b, *c, *d;
+
+	tree_new(&t);
+	tree_retire_start(t, 5 * S, on_retire, &r);
+	rec(t, CAP_REC_PROC, 1 * S, 10, 1, &sp, sizeof(sp), snap, sizeof(snap)); /* agent: 1 */
+	fork_(t, 2 * S, 10, 1, 20, 2 * S, 0);          /* a: 2, its child b: 3, grandchild c: 4 */
+	fork_(t, 3 * S, 20, 2 * S, 21, 3 * S, 0);
+	fork_(t, 4 * S, 21, 3 * S, 22, 4 * S, 0);
+	exit_(t, 5 * S, 20, 2 * S, 0);
+	exit_(t, 6 * S, 21, 3 * S, 0);
+	a = tree_get(t, 20, 2 * S);
+	b = tree_get(t, 21, 3 * S);
+	c = tree_get(t, 22, 4 * S);
+	tree_advance(t, 20 * S);
+	/* exited long ago, but a running grandchild walks up through them */
+	CHECK_EQ_U(r.n, 0);
+	CHECK(c && c->parent == b && b->parent == a);
+	tree_hold(c);
+	exit_(t, 21 * S, 22, 4 * S, 0);
+	tree_advance(t, 30 * S);
+	CHECK_EQ_U(r.n, 0); /* held */
+	fork_(t, 31 * S, 10, 1, 20, 31 * S, 0);        /* pid 20 reused: d, 5 */
+	tree_unhold(t, c);                             /* then c, b and a go, leaf first */
+	CHECK_EQ_U(r.n, 3);
+	CHECK(r.ids[0] == 4 && r.ids[1] == 3 && r.ids[2] == 2);
+	tree_sweep(t);
+	CHECK_EQ_U(t->n, 2);
+	CHECK(!tree_get(t, 20, 2 * S) && !tree_get(t, 22, 4 * S));
+	d = tree_get(t, 20, 31 * S);
+	CHECK(d && d->id == 5 && tree_by_id(t, 5) == d && !tree_by_id(t, 3));
+	CHECK(tree_by_id(t, 1) && tree_by_id(t, 1)->child == d && !d->sibling);
+	exit_(t, 32 * S, 20, 31 * S, 0);
+	tree_pin(d);
+	exit_(t, 33 * S, 10, 1, 0);                    /* a snapshot process stays */
+	tree_advance(t, 60 * S);
+	CHECK_EQ_U(r.n, 3);                            /* d is pinned */
+	CHECK_EQ_U(t->nids, 5);
+	tree_free(t);
+}
+
 int main(void)
 {
 	RUN(pid_reuse_threads_snapshot);
 	RUN(thread_fork_counts);
+	RUN(retire_final_processes);
 	return harness_done();
 }
