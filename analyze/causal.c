@@ -421,12 +421,14 @@ int causal_build(const struct model *m, struct causal **out)
 	if (!cz->win_end)
 		goto nomem;
 	memcpy(by_start, m->tree->procs, m->tree->n * sizeof(*by_start));
-	qsort(by_start, m->tree->n, sizeof(*by_start), start_cmp);
+	if (m->tree->n > 1) /* (qsort of a NULL array is undefined, even of 0) */
+		qsort(by_start, m->tree->n, sizeof(*by_start), start_cmp);
 	for (i = 0; i < m->ncalls; i++)
 		window(m, cz, i, by_start, agents, nagents);
 	free(by_start);
 	free(agents);
-	qsort(cz->eff, cz->n, sizeof(*cz->eff), eff_cmp);
+	if (cz->n > 1) /* (qsort of a NULL array is undefined, even of 0) */
+		qsort(cz->eff, cz->n, sizeof(*cz->eff), eff_cmp);
 	*out = cz;
 	return 0;
 nomem:

@@ -142,14 +142,16 @@ static void flush(struct causal_live *cl)
 	for (; k < cl->nbufs && cl->bufs[k].closed; k++) {
 		struct lbuf *b = &cl->bufs[k];
 
-		qsort(b->e, b->n, sizeof(*b->e), eff_cmp);
+		if (b->n > 1)
+			qsort(b->e, b->n, sizeof(*b->e), eff_cmp);
 		for (i = 0; i < b->n; i++) {
 			cl->emit(cl->ctx, &b->e[i]);
 			unhold(cl, b->e[i].proc);
 		}
 		buf_free(b);
 	}
-	memmove(cl->bufs, cl->bufs + k, (cl->nbufs - k) * sizeof(*cl->bufs));
+	if (k) /* (never memmove a NULL array, even by 0 bytes) */
+		memmove(cl->bufs, cl->bufs + k, (cl->nbufs - k) * sizeof(*cl->bufs));
 	cl->nbufs -= k;
 	cl->bbase += k;
 }

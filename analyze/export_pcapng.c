@@ -747,7 +747,8 @@ static void send_all(struct px *x)
 	size_t i;
 
 	if (x->nw)
-		qsort(x->w, x->nw, sizeof(*x->w), by_time);
+		if (x->nw > 1) /* (qsort of a NULL array is undefined, even of 0) */
+			qsort(x->w, x->nw, sizeof(*x->w), by_time);
 	if (headers_blocks(x))
 		return;
 	for (i = 0; i < x->nw && !x->err; i++) {

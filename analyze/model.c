@@ -466,7 +466,8 @@ static void seq_gaps(struct model *m)
 {
 	size_t i;
 
-	qsort(m->seqs, m->nseqs, sizeof(*m->seqs), seq_cmp);
+	if (m->nseqs > 1)
+		qsort(m->seqs, m->nseqs, sizeof(*m->seqs), seq_cmp);
 	for (i = 1; i < m->nseqs; i++)
 		if (m->seqs[i].seq > m->seqs[i - 1].seq + 1 &&
 		    CAP_SEQ_CPU(m->seqs[i].seq) == CAP_SEQ_CPU(m->seqs[i - 1].seq))
@@ -609,7 +610,8 @@ int model_build(const char *const *paths, size_t n, const struct model_opts *o,
 	}
 	tree_finish(m->tree);
 	seq_gaps(m);
-	qsort(m->calls, m->ncalls, sizeof(*m->calls), call_cmp);
+	if (m->ncalls > 1) /* (qsort of a NULL array is undefined, even of 0) */
+		qsort(m->calls, m->ncalls, sizeof(*m->calls), call_cmp);
 	llm_mark_retries(m->calls, m->ncalls);
 	llm_link_previous(m->calls, m->ncalls);
 	*out = m;

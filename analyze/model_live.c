@@ -150,7 +150,8 @@ static void seq_drain(struct model_live *l, struct seq_track *t, int force)
 		if (e->seq > t->last)
 			t->last = e->seq;
 	}
-	memmove(t->pend, t->pend + i, (t->npend - i) * sizeof(*t->pend));
+	if (i)
+		memmove(t->pend, t->pend + i, (t->npend - i) * sizeof(*t->pend));
 	t->npend -= i;
 }
 
@@ -364,7 +365,8 @@ static void pump(struct model *m, uint64_t open, int final)
 	/* calls requested before every open exchange are in their final order */
 	for (i = 0; i < l->nbuf && l->buf[i]->t_req < open; i++)
 		give_call(m, l->buf[i]);
-	memmove(l->buf, l->buf + i, (l->nbuf - i) * sizeof(*l->buf));
+	if (i) /* (never memmove a NULL array, even by 0 bytes) */
+		memmove(l->buf, l->buf + i, (l->nbuf - i) * sizeof(*l->buf));
 	l->nbuf -= i;
 	causal_live_pump(l->cz, l->nbuf && l->buf[0]->t_req < open ? l->buf[0]->t_req : open,
 			 final);
@@ -387,7 +389,8 @@ void model_live_finish(struct model *m)
 	for (i = 0; i < l->nseqt; i++)
 		seq_drain(l, &l->seqt[i], 1);
 	/* in seq order, as the full model lists them (model.c seq_gaps) */
-	qsort(l->gaps, l->ngaps, sizeof(*l->gaps), gap_cmp);
+	if (l->ngaps > 1)
+		qsort(l->gaps, l->ngaps, sizeof(*l->gaps), gap_cmp);
 	for (i = 0; i < l->ngaps; i++) {
 		d = au_push(&m->drops, &m->ndrops, &m->cdrops, sizeof(*d));
 		if (d)

@@ -40,8 +40,10 @@ check "the flooded capture verifies" "$O/asanalyze" verify "$cap"
 	check_grep "records are numbered per CPU" "seq numbered per CPU on [0-9]+ CPUs" "$TMPD/info.out"
 # the analyzer finds the same holes, CPU by CPU, streaming or not
 if command -v sqlite3 >/dev/null 2>&1; then
-	"$O/asanalyze" export -q --sqlite "$TMPD/s.db" "$cap" 2>"$TMPD/exp.err"
-	ASANALYZE_NO_STREAM=1 "$O/asanalyze" export -q --sqlite "$TMPD/f.db" "$cap" 2>>"$TMPD/exp.err"
+	check "the streamed export of the flood succeeds" \
+		"$O/asanalyze" export -q --sqlite "$TMPD/s.db" "$cap"
+	check "the full-model export of the flood succeeds" \
+		env ASANALYZE_NO_STREAM=1 "$O/asanalyze" export -q --sqlite "$TMPD/f.db" "$cap"
 	q="SELECT ts_ns, count, first_seq FROM drops WHERE kind = 'seq_gap' ORDER BY rowid"
 	sqlite3 "$TMPD/s.db" "$q" >"$TMPD/s.gaps"
 	sqlite3 "$TMPD/f.db" "$q" >"$TMPD/f.gaps"
