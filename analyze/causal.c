@@ -142,37 +142,35 @@ static int default_tool(const struct win *w)
 	return w->c->ncalls ? 0 : -1;
 }
 
-static int match_argv(const struct win *w, char **argv, uint32_t argc);
-
-/*
- * Any exec of the process counts: `bash -lc 'a; b'` execs b in place of
- * itself (codex's shell tool), so its last argv is no longer the script.
- */
-static int match_command(const struct win *w, const struct tree_proc *p)
-{
-	int hit = p->argv ? match_argv(w, p->argv, p->argc) : -1;
-	size_t k;
-
-	for (k = 0; hit < 0 && k < p->nexecs; k++)
-		if (p->execs[k].argv)
-			hit = match_argv(w, p->execs[k].argv, p->execs[k].argc);
-	return hit;
-}
-
-static int match_argv(const struct win *w, char **argv, uint32_t argc)
+static int match_argv(char *const *cmds, size_t ntools, char **argv, uint32_t argc)
 {
 	char *line = tree_argv_join(argv, argc);
 	const char *last = argc ? argv[argc - 1] : NULL;
 	int hit = -1;
 	size_t i;
 
-	for (i = 0; line && i < w->c->ncalls && hit < 0; i++) {
-		const char *cmd = w->cmds[i];
+	for (i = 0; line && i < ntools && hit < 0; i++) {
+		const char *cmd = cmds[i];
 
 		if (cmd && *cmd && (strstr(line, cmd) || (last && !strcmp(last, cmd))))
 			hit = (int)i;
 	}
 	free(line);
+	return hit;
+}
+
+/*
+ * Any exec of the process counts: `bash -lc 'a; b'` execs b in place of
+ * itself (codex's shell tool), so its last argv is no longer the script.
+ */
+int causal_match_command(char *const *cmds, size_t ntools, const struct tree_proc *p)
+{
+	int hit = p->argv ? match_argv(cmds, ntools, p->argv, p->argc) : -1;
+	size_t k;
+
+	for (k = 0; hit < 0 && k < p->nexecs; k++)
+		if (p->execs[k].argv)
+			hit = match_argv(cmds, ntools, p->execs[k].argv, p->execs[k].argc);
 	return hit;
 }
 
@@ -222,7 +220,7 @@ static void execs(struct win *w)
 		if (p == w->agent || p->t_start < w->t0 || p->t_start >= w->t1 ||
 		    !tree_is_descendant(p, w->agent) || in_sub_agent(w, p->parent, p->t_start))
 			continue;
-		tool = match_command(w, p);
+		tool = causal_match_command(w->cmds, w->c->ncalls, p);
 		if (tool < 0) {
 			inh = inherited(w, p);
 			tool = inh >= -1 ? inh : default_tool(w);

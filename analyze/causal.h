@@ -51,6 +51,11 @@ struct causal {
 int causal_build(const struct model *m, struct causal **out);
 void causal_free(struct causal *cz);
 
+/* The tool call (index into @cmds, a command or NULL per tool call) whose
+ * command process @p runs in any of its execs, or -1 (the rule that ties
+ * a process to the tool call that spawned it; causal.c and causal_live.c). */
+int causal_match_command(char *const *cmds, size_t ntools, const struct tree_proc *p);
+
 /*
  * The same rules applied while the capture is read (streaming model, see
  * model_sink): processes, file and connect rows and LLM calls (in request

@@ -400,34 +400,6 @@ static int default_tool(const struct lagent *a)
 	return a->win->ntools ? 0 : -1;
 }
 
-static int match_argv(const struct lcall *w, char **argv, uint32_t argc)
-{
-	char *line = tree_argv_join(argv, argc);
-	const char *last = argc ? argv[argc - 1] : NULL;
-	int hit = -1;
-	size_t i;
-
-	for (i = 0; line && i < w->ntools && hit < 0; i++) {
-		const char *cmd = w->cmds[i];
-
-		if (cmd && *cmd && (strstr(line, cmd) || (last && !strcmp(last, cmd))))
-			hit = (int)i;
-	}
-	free(line);
-	return hit;
-}
-
-static int match_command(const struct lcall *w, const struct tree_proc *p)
-{
-	int hit = p->argv ? match_argv(w, p->argv, p->argc) : -1;
-	size_t k;
-
-	for (k = 0; hit < 0 && k < p->nexecs; k++)
-		if (p->execs[k].argv)
-			hit = match_argv(w, p->execs[k].argv, p->execs[k].argc);
-	return hit;
-}
-
 static int match_path(const struct lcall *w, const char *path)
 {
 	size_t i;
@@ -524,7 +496,7 @@ static void attribute(struct causal_live *cl, struct lagent *a, const struct lit
 	if (it->type == LI_FILE && seen(a, it))
 		return;
 	if (it->type == LI_PROC)
-		tool = match_command(a->win, it->proc);
+		tool = causal_match_command(a->win->cmds, a->win->ntools, it->proc);
 	else if (it->type == LI_FILE && (tool = match_path(a->win, it->path)) < 0 && it->raw)
 		tool = match_path(a->win, it->raw);
 	if (tool < 0) {
