@@ -276,6 +276,9 @@ static void print_time(const struct info *in)
 		       an_fmt_duration(in->last_ts - in->first_ts, d, sizeof(d)));
 }
 
+/* a seq without its CPU bits (the CPU is the run's index) */
+#define SEQ_COUNT(seq) ((uint64_t)(seq) & (((uint64_t)1 << CAP_SEQ_CPU_SHIFT) - 1))
+
 /* the first CPU with a run (there is one) */
 static size_t first_run(const struct info *in)
 {
@@ -295,7 +298,10 @@ static void print_seq_range(const struct info *in)
 	seq_missing(in, &n);
 	if (n == 1) {
 		i = first_run(in);
-		printf(", seq %" PRIu64 "..%" PRIu64, in->runs[i].min, in->runs[i].max);
+		printf(", seq %" PRIu64 "..%" PRIu64, SEQ_COUNT(in->runs[i].min),
+		       SEQ_COUNT(in->runs[i].max));
+		if (i)
+			printf(" on CPU %zu", i);
 	} else if (n > 1) {
 		printf(", seq numbered per CPU on %zu CPUs", n);
 	}
@@ -343,7 +349,8 @@ static void print_loss(const struct info *in)
 	miss = seq_missing(in, &nruns);
 	if (nruns == 1)
 		printf("%-13s %" PRIu64 " records missing between seq %" PRIu64 " and %" PRIu64 "\n",
-		       "seq gaps:", miss, in->runs[first_run(in)].min, in->runs[first_run(in)].max);
+		       "seq gaps:", miss, SEQ_COUNT(in->runs[first_run(in)].min),
+		       SEQ_COUNT(in->runs[first_run(in)].max));
 	else if (nruns > 1)
 		printf("%-13s %" PRIu64 " records missing in the seq runs of %zu CPUs\n",
 		       "seq gaps:", miss, nruns);

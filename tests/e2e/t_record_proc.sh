@@ -69,4 +69,13 @@ if command -v tshark >/dev/null && command -v zstdcat >/dev/null; then
 else
 	skip_one "tshark" "tshark or zstdcat not installed"
 fi
+# a capture made on one CPU only: info shows that CPU's own numbers
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	taskset -c 1 "$O/asrecord" -q -w "$TMPD/cpu1.pcapng.zst" -- true
+	"$O/asanalyze" info "$TMPD/cpu1.pcapng.zst" >"$TMPD/cpu1.info" 2>&1
+	check_grep "info gives one CPU's seq run without its CPU bits" \
+		"^records: .*, seq 1\.\.[0-9]{1,6} on CPU 1\$" "$TMPD/cpu1.info"
+else
+	skip_one "one-CPU capture" "needs 2 CPUs and taskset"
+fi
 done_testing
