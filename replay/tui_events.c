@@ -478,7 +478,12 @@ static int drop_text(const struct model_drop *x, struct sb *b)
 	sb_s(b, ": ");
 	sb_i(b, (int64_t)x->count);
 	sb_s(b, " records lost from seq ");
-	sb_i(b, (int64_t)x->first_seq);
+	/* asrecord numbers per CPU: the CPU in the top bits (ascap(5)) */
+	sb_i(b, (int64_t)(x->first_seq & ((UINT64_C(1) << CAP_SEQ_CPU_SHIFT) - 1)));
+	if (CAP_SEQ_CPU(x->first_seq)) {
+		sb_s(b, " on CPU ");
+		sb_i(b, (int64_t)CAP_SEQ_CPU(x->first_seq));
+	}
 	return 1;
 }
 
