@@ -20,8 +20,10 @@ struct fork_rec {
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(asr_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	/* tracepoint arguments are BTF pointers: plain loads, no helper
+	 * call per field (see fd_file in common.bpf.h) */
+	__u32 ptgid = parent->tgid;
+	__u32 ctgid = child->tgid;
 	struct fork_rec *r;
 
 	if (!traced_tgid(ptgid))
@@ -37,12 +39,11 @@ int BPF_PROG(asr_fork, struct task_struct *parent, struct task_struct *child)
 	}
 	hdr_fill(&r->h, CAP_REC_FORK, sizeof(r->f));
 	r->f.parent_pid = ptgid;
-	r->f.parent_tid = BPF_CORE_READ(parent, pid);
-	r->f.parent_start_ns = BPF_CORE_READ(parent, group_leader, start_time);
+	r->f.parent_tid = parent->pid;
+	r->f.parent_start_ns = parent->group_leader->start_time;
 	r->f.child_pid = ctgid;
-	r->f.child_tid = BPF_CORE_READ(child, pid);
-	r->f.child_start_ns = ctgid == ptgid ? r->f.parent_start_ns
-					     : BPF_CORE_READ(child, start_time);
+	r->f.child_tid = child->pid;
+	r->f.child_start_ns = ctgid == ptgid ? r->f.parent_start_ns : child->start_time;
 	/* the tracepoint does not see clone flags; record what they imply */
 	r->f.clone_flags_lo = ctgid == ptgid ? 0x00010000 /* CLONE_THREAD */ : 0;
 	r->f.is_thread = ctgid == ptgid;
@@ -59,7 +60,7 @@ struct exit_rec {
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(asr_exit, struct task_struct *task, bool group_dead)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 	struct exit_rec *r;
 
 	if (!traced_tgid(tgid))
@@ -68,7 +69,7 @@ int BPF_PROG(asr_exit, struct task_struct *task, bool group_dead)
 		r = ring_reserve(sizeof(*r));
 		if (r) {
 			hdr_fill(&r->h, CAP_REC_EXIT, sizeof(r->x));
-			r->x.exit_code = BPF_CORE_READ(task, exit_code);
+			r->x.exit_code = task->exit_code;
 			r->x.is_thread = !group_dead;
 			bpf_get_current_comm(r->x.comm, sizeof(r->x.comm));
 			bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
@@ -90,43 +91,43 @@ int BPF_PROG(asr_exit, struct task_struct *task, bool group_dead)
 #define CWD_END (CWD_BASE + 8191)
 #define CWD_AT(pos) (CWD_BASE + (((pos) - CWD_BASE) & 8191))
 
+/* the walk's pointers, kept as numbers: re-typed at each step with
+ * bpf_rdonly_cast, so that every field is a plain load (a BPF_CORE_READ
+ * is a helper call per step) */
 struct cwd_walk {
-	struct dentry *d;
-	struct vfsmount *vm;
-	struct mount *m;
+	__u64 d;  /* struct dentry * */
+	__u64 m;  /* struct mount * */
 	__u8 *b;
 	__u32 pos;
 };
+
+#define AS_BTF(type, p) ((type *)bpf_rdonly_cast((void *)(p), bpf_core_type_id_kernel(type)))
 
 /* one step of the walk: a mount crossing or one path component */
 static long cwd_step(__u32 i, void *data)
 {
 	struct cwd_walk *w = data;
-	/* locals: CO-RE reads must not see the (local) struct cwd_walk */
-	struct dentry *d = w->d;
-	struct vfsmount *vm = w->vm;
-	struct mount *m = w->m;
-	struct dentry *root = BPF_CORE_READ(vm, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(d, d_parent);
-	struct qstr q;
+	struct dentry *d = AS_BTF(struct dentry, w->d);
+	struct mount *m = AS_BTF(struct mount, w->m);
+	__u64 parent = (__u64)d->d_parent;
+	__u32 len;
 
-	if (d == root) {
-		struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+	if (w->d == (__u64)m->mnt.mnt_root) {
+		__u64 mp = (__u64)m->mnt_parent;
 
-		if (mp == m)
+		if (mp == w->m)
 			return 1;
-		w->d = BPF_CORE_READ(m, mnt_mountpoint);
+		w->d = (__u64)m->mnt_mountpoint;
 		w->m = mp;
-		w->vm = &mp->mnt;
 		return 0;
 	}
-	if (d == parent)
+	if (w->d == parent)
 		return 1;
-	q = BPF_CORE_READ(d, d_name);
-	if (q.len > 255 || w->pos < CWD_BASE + 256 + 1)
+	len = d->d_name.len;
+	if (len > 255 || w->pos < CWD_BASE + 256 + 1)
 		return 1;
-	w->pos -= q.len;
-	bpf_probe_read_kernel(&w->b[CWD_AT(w->pos)], q.len & 255, q.name);
+	w->pos -= len;
+	bpf_probe_read_kernel(&w->b[CWD_AT(w->pos)], len & 255, d->d_name.name);
 	w->pos--;
 	w->b[CWD_AT(w->pos)] = '/';
 	w->d = parent;
@@ -140,12 +141,12 @@ static long cwd_step(__u32 i, void *data)
  */
 static __always_inline __u32 cwd_build(__u8 *b)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct cwd_walk w;
 
-	w.d = BPF_CORE_READ(t, fs, pwd.dentry);
-	w.vm = BPF_CORE_READ(t, fs, pwd.mnt);
-	w.m = container_of(w.vm, struct mount, mnt);
+	w.d = (__u64)t->fs->pwd.dentry;
+	/* the struct mount around the vfsmount (container_of) */
+	w.m = (__u64)t->fs->pwd.mnt - bpf_core_field_offset(struct mount, mnt);
 	w.b = b;
 	w.pos = CWD_END;
 	b[CWD_END] = 0;
@@ -195,18 +196,17 @@ int BPF_PROG(asr_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	h = (void *)s->b;
 	e = (void *)(s->b + sizeof(*h));
 	hdr_fill(h, CAP_REC_EXEC, sizeof(*e));
-	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
-	e->uid = BPF_CORE_READ(p, cred, uid.val);
-	e->gid = BPF_CORE_READ(p, cred, gid.val);
-	e->argc = BPF_CORE_READ(bprm, argc);
+	e->ppid = p->real_parent->tgid;
+	e->uid = p->cred->uid.val;
+	e->gid = p->cred->gid.val;
+	e->argc = bprm->argc;
 	e->old_pid = old_pid;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
-	n = bpf_probe_read_kernel_str(s->b + EXEC_DATA, ASR_PATH_MAX,
-				      BPF_CORE_READ(bprm, filename));
+	n = bpf_probe_read_kernel_str(s->b + EXEC_DATA, ASR_PATH_MAX, bprm->filename);
 	off = EXEC_DATA + (n > 0 ? n : 0);
-	as = BPF_CORE_READ(p, mm, arg_start);
-	ae = BPF_CORE_READ(p, mm, arg_end);
+	as = p->mm->arg_start;
+	ae = p->mm->arg_end;
 	alen = ae > as ? ae - as : 0;
 	keep = alen < ASR_ARGV_MAX ? alen : ASR_ARGV_MAX;
 	off &= 8191;
