@@ -25,6 +25,7 @@ struct tls_args {
 	__u64 len;
 	__u64 outp;
 	__u64 cookie;
+	__u64 sp; /* stack pointer at entry: the return has sp + 8 */
 	__s32 fd;
 	__u32 pad;
 };
@@ -161,13 +162,40 @@ static __always_inline void note_mmap(__u64 fd, long ret)
 	note_file(fd_file((int)fd), 2);
 }
 
+/* nspr/prio.h: PRDescType of a pushed I/O layer (NSS's SSL layer is one) */
+#define ASR_PR_DESC_LAYERED 4
+
+/*
+ * NSPR's PR_Write, PR_Read, PR_Send and PR_Recv serve every PRFileDesc:
+ * files, pipes and plain sockets as well as TLS.  NSS does TLS as an I/O
+ * layer that SSL_ImportFD pushes on top of the socket's stack, and a
+ * program calls PR_* on the top of that stack, so keep a call only when
+ * its PRFileDesc is a layer.  prio.h's public ABI: PRFileDesc starts with
+ * its methods table pointer, PRIOMethods with the PRDescType; plain NSPR
+ * files and sockets are PR_DESC_FILE, _SOCKET_TCP, _SOCKET_UDP or _PIPE.
+ */
+static __always_inline int pr_fd_layered(const void *fd)
+{
+	__u64 methods = 0;
+	__s32 type = 0;
+
+	if (bpf_probe_read_user(&methods, sizeof(methods), fd) || !methods ||
+	    bpf_probe_read_user(&type, sizeof(type), (const void *)methods))
+		return 0;
+	return type == ASR_PR_DESC_LAYERED;
+}
+
 SEC("uprobe")
 int BPF_KPROBE(asr_tls_enter, void *conn, void *buf, __u64 len, void *outp)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 ck = bpf_get_attach_cookie(ctx);
+	__u32 func = ASR_CK_FUNC(ck);
 	struct tls_args *a;
 
 	if (!traced_task(task))
+		return 0;
+	if (func >= ASR_TLS_PR_WRITE && func <= ASR_TLS_PR_RECV && !pr_fd_layered(conn))
 		return 0;
 	a = bpf_task_storage_get(&tls_pending, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!a)
@@ -179,7 +207,8 @@ int BPF_KPROBE(asr_tls_enter, void *conn, void *buf, __u64 len, void *outp)
 	a->buf = (__u64)buf;
 	a->len = len;
 	a->outp = (__u64)outp;
-	a->cookie = bpf_get_attach_cookie(ctx);
+	a->cookie = ck;
+	a->sp = PT_REGS_SP(ctx);
 	a->fd = -1;
 	return 0;
 }
@@ -243,6 +272,13 @@ int BPF_KRETPROBE(asr_tls_ret, long rax)
 	long ret;
 
 	if (!p || !p->cookie)
+		return 0;
+	/*
+	 * The return of a hooked call made inside the pending one (a PR_Write
+	 * to a log file that the layer check above let pass without an entry,
+	 * say) is not the pending call's: its stack is deeper.
+	 */
+	if (PT_REGS_SP(ctx) != p->sp + 8)
 		return 0;
 	__sync_fetch_and_add(&tls_inflight, -1);
 	c.buf = p->buf;

@@ -123,6 +123,7 @@ struct elf_info {
 	uint64_t off[NFUNCS]; /* file offset, 0 = absent */
 	char build_id[41];
 	int has_write_ex2;    /* OpenSSL >= 3.2: internal signatures differ */
+	int needs_nspr;       /* DT_NEEDED names libnspr4 (NSS's libssl3) */
 	uint64_t fast_write;  /* rec_tlsfast: ssl_write_internal, 0 = not found */
 	uint64_t fast_read;   /* ssl_read_internal */
 	uint64_t *named;      /* offsets of every named function (rec_tlsfast) */
@@ -220,6 +221,27 @@ static void read_build_id(Elf_Scn *scn, struct elf_info *info)
 	}
 }
 
+/* Does the dynamic section name NSPR as a needed library? */
+static void read_needed(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_info *info)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t i, n;
+	GElf_Dyn dyn;
+
+	if (!d || !sh->sh_entsize)
+		return;
+	n = sh->sh_size / sh->sh_entsize;
+	for (i = 0; i < n && gelf_getdyn(d, (int)i, &dyn); i++) {
+		const char *name;
+
+		if (dyn.d_tag != DT_NEEDED)
+			continue;
+		name = elf_strptr(e, sh->sh_link, dyn.d_un.d_val);
+		if (name && !strncmp(name, "libnspr4.", 9))
+			info->needs_nspr = 1;
+	}
+}
+
 static int elf_examine(const char *path, struct elf_info *info)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
@@ -248,6 +270,8 @@ static int elf_examine(const char *path, struct elf_info *info)
 			scan_symbols(e, scn, &sh, info);
 		else if (sh.sh_type == SHT_NOTE)
 			read_build_id(scn, info);
+		else if (sh.sh_type == SHT_DYNAMIC)
+			read_needed(e, scn, &sh, info);
 	}
 	elf_end(e);
 	if (info->has_write_ex2 || getenv("ASIGHT_TLS_NO_FAST")) {
@@ -357,6 +381,13 @@ static void warn_unprobed(struct rec_tls *t, const char *path, const struct elf_
 	FILE *f;
 
 	if (rec_tlshint(path, what, sizeof(what)) <= 0)
+		return;
+	/*
+	 * NSS's libssl3 is an NSPR I/O layer: its plaintext goes through
+	 * PR_Write, PR_Read, PR_Send and PR_Recv of the libnspr4 it needs,
+	 * which are probed there, so nothing is missing.
+	 */
+	if (info->needs_nspr && !strcmp(what, "NSS"))
 		return;
 	snprintf(p, sizeof(p), "/proc/%u/comm", pid);
 	if ((f = fopen(p, "re"))) {

@@ -5,7 +5,8 @@ set -e
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev zstd \
 libssl-dev openssl libsqlite3-dev sqlite3 libjansson-dev libpcap-dev libarchive-dev \
 libncurses-dev libbrotli-dev libnghttp2-dev tshark tcpdump mandoc tmux curl python3 \
-libclang-rt-14-dev nghttp2-server libcurl4-openssl-dev libarchive-tools"
+libclang-rt-14-dev nghttp2-server libcurl4-openssl-dev libarchive-tools \
+libgnutls28-dev libnss3-dev pkg-config"
 
 missing=""
 for p in $PKGS; do
