@@ -235,7 +235,7 @@ static void dec_path(struct an_rec *d, const struct cap_rec *rec)
 		if (a < rec->data_len)
 			add_bytes(d, "newpath", AN_F_STR, rec->data + a + 1,
 				  str_in(rec->data + a + 1, rec->data_len - a - 1), AN_FF_BARE);
-	} else if (a || rec->hdr.type != CAP_REC_CHMOD) {
+	} else if (a || (rec->hdr.type != CAP_REC_CHMOD && rec->hdr.type != CAP_REC_TRUNCATE)) {
 		add_bytes(d, "path", AN_F_STR, rec->data, a, AN_FF_BARE);
 	}
 }
@@ -259,13 +259,18 @@ static void dec_file(struct an_rec *d, const struct cap_rec *rec)
 		dec_path(d, rec);
 		if (f.fd != -1 && f.fd != -100) /* -100: AT_FDCWD */
 			add_s(d, "fd", AN_F_INT, f.fd, 0);
+		/* renameat/renameat2: the new path's dirfd */
+		if (t == CAP_REC_RENAME && rec->fixed_len >= sizeof(f) && f.fd2 != -100)
+			add_s(d, "fd2", AN_F_INT, f.fd2, 0);
 	}
 	/* not "flags": that name is the record header's flags in JSON */
 	if (t == CAP_REC_OPEN)
 		add_sym(d, "oflags", 0, "%s", an_fmt_oflags(f.flags, fl, sizeof(fl)));
 	else if (f.flags && t != CAP_REC_WRITE && t != CAP_REC_READ)
 		add_u(d, "op_flags", AN_F_HEX, f.flags, 0);
-	if (t == CAP_REC_MKDIR || t == CAP_REC_CHMOD || (t == CAP_REC_OPEN && f.mode))
+	/* close: the file's i_mode, which tells a socket from a regular file */
+	if (t == CAP_REC_MKDIR || t == CAP_REC_CHMOD || (t == CAP_REC_OPEN && f.mode) ||
+	    (t == CAP_REC_CLOSE && f.mode))
 		add_sym(d, "mode", 0, "0%o", f.mode);
 	if (t == CAP_REC_TRUNCATE)
 		add_u(d, "length", AN_F_UINT, f.count, 0);
@@ -279,7 +284,8 @@ static void dec_net(struct an_rec *d, const struct cap_rec *rec)
 	struct cap_net n;
 
 	cap_rec_fixed(rec, &n, sizeof(n));
-	if (rec->hdr.type != CAP_REC_LISTEN) {
+	/* listen: the bound local address, when the probe could read it */
+	if (rec->hdr.type != CAP_REC_LISTEN || n.family) {
 		add_sym(d, "addr", AN_FF_BARE, "%s",
 			an_fmt_sockaddr(n.family, n.port, n.addr, n.path, sizeof(n.path), addr,
 					sizeof(addr)));

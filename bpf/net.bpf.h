@@ -46,6 +46,36 @@ static __always_inline void addr_user(struct cap_net *n, __u64 uaddr, __u32 ulen
 	}
 }
 
+/*
+ * The name bound to AF_UNIX socket @sk, or to its peer, as getsockname()
+ * and getpeername() give it (the peer of an accepted socket is the
+ * client: unnamed unless it bound a name).
+ */
+static __always_inline void addr_unix(struct cap_net *n, struct sock *sk, int peer)
+{
+	struct unix_address *ua;
+	__u64 len;
+
+	if (peer)
+		sk = BPF_CORE_READ((struct unix_sock *)sk, peer);
+	if (!sk)
+		return;
+	ua = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	if (!ua)
+		return;
+	/* len counts sun_family; an abstract name is not NUL-terminated */
+	len = (__u32)BPF_CORE_READ(ua, len);
+	if (len <= 2)
+		return;
+	len -= 2;
+	if (len > sizeof(n->path))
+		len = sizeof(n->path);
+	bpf_probe_read_kernel(n->path, BOUND(len, 127),
+			      (void *)ua + bpf_core_field_offset(struct unix_address, name) + 2);
+	if (!n->path[0])
+		n->path[0] = '@';
+}
+
 /* address of the socket behind @fd: peer (accept) or local (listen) */
 static __always_inline void addr_sock(struct cap_net *n, int fd, int peer)
 {
@@ -60,6 +90,10 @@ static __always_inline void addr_sock(struct cap_net *n, int fd, int peer)
 	if (!sk)
 		return;
 	n->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (n->family == AF_UNIX_) {
+		addr_unix(n, sk, peer);
+		return;
+	}
 	if (peer)
 		n->port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	else
@@ -70,10 +104,13 @@ static __always_inline void addr_sock(struct cap_net *n, int fd, int peer)
 
 		__builtin_memcpy(n->addr, &a, 4);
 	} else if (n->family == AF_INET6_) {
+		/* the cast sizes the read: 16 bytes, not sizeof(n->addr[0]) */
+		struct in6_addr *a6 = (struct in6_addr *)n->addr;
+
 		if (peer)
-			BPF_CORE_READ_INTO(n->addr, sk, __sk_common.skc_v6_daddr);
+			BPF_CORE_READ_INTO(a6, sk, __sk_common.skc_v6_daddr);
 		else
-			BPF_CORE_READ_INTO(n->addr, sk, __sk_common.skc_v6_rcv_saddr);
+			BPF_CORE_READ_INTO(a6, sk, __sk_common.skc_v6_rcv_saddr);
 	}
 }
 

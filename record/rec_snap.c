@@ -111,8 +111,9 @@ static size_t read_cgroup(uint32_t pid, char *buf, size_t len)
 
 #define ARGV_BUF 65536
 
+/* @self: the recorder's pid when walking /proc: it and its guardian are skipped */
 static int snap_one(struct cap_writer *w, struct cap_buf *data, char *argv, uint32_t pid,
-		    const char *cgroup, uint64_t boot_off, long hz)
+		    const char *cgroup, uint32_t self, uint64_t boot_off, long hz)
 {
 	struct cap_rec_hdr h = { 0 };
 	struct cap_proc p = { 0 };
@@ -120,7 +121,7 @@ static int snap_one(struct cap_writer *w, struct cap_buf *data, char *argv, uint
 	struct pstat s;
 	ssize_t an;
 
-	if (read_pstat(pid, &s))
+	if (read_pstat(pid, &s) || (self && (pid == self || s.ppid == self)))
 		return 0;
 	read_cgroup(pid, cg, sizeof(cg));
 	if (cgroup && strcmp(cg, cgroup))
@@ -170,16 +171,18 @@ int rec_snap_write(struct cap_writer *w, const uint32_t *pids, size_t n, const c
 		hz = 100;
 	if (pids) {
 		for (i = 0; i < n && rc >= 0; i++)
-			if ((rc = snap_one(w, &data, argv, pids[i], NULL, boot_off, hz)) > 0)
+			if ((rc = snap_one(w, &data, argv, pids[i], NULL, 0, boot_off, hz)) > 0)
 				count++;
 	} else {
+		uint32_t self = (uint32_t)getpid();
 		struct dirent *de;
 		DIR *d = opendir("/proc");
 
 		while (d && (de = readdir(d)) && rc >= 0) {
 			uint32_t pid = (uint32_t)strtoul(de->d_name, NULL, 10);
 
-			if (pid && (rc = snap_one(w, &data, argv, pid, cgroup, boot_off, hz)) > 0)
+			/* the recorder is not traced (--all): not listed either */
+			if (pid && (rc = snap_one(w, &data, argv, pid, cgroup, self, boot_off, hz)) > 0)
 				count++;
 		}
 		if (d)
