@@ -6,6 +6,7 @@
 . tests/lib.sh
 need_root
 need_cmd python3
+need_cmd taskset
 [ -x "$O/asrecord" ] || skip_all "asrecord not built"
 cat >"$TMPD/storm.py" <<'PY'
 import os, sys
@@ -16,16 +17,24 @@ print("storm done")
 PY
 cap=$TMPD/flood.pcapng.zst
 # three storms on two cores, and the consumer stopped for a second in the
-# middle (as a starved recorder would be): a 1 MiB ring must overflow
+# middle (as a starved recorder would be): a 1 MiB ring must overflow.
+# A drop shows as a hole in its CPU's seq run only once a later record of
+# that CPU is kept: after the storms, once the consumer runs again (the
+# file cont) and has drained, a short burst pinned to each CPU closes
+# every run.
 "$O/asrecord" -q -b 1 -w "$cap" -- sh -c "python3 $TMPD/storm.py 300000 $TMPD/a &
 	python3 $TMPD/storm.py 300000 $TMPD/b & python3 $TMPD/storm.py 300000 $TMPD/c;
-	wait" >"$TMPD/flood.out" 2>&1 &
+	wait; while [ ! -e $TMPD/cont ]; do sleep 0.1; done; sleep 0.5
+	for c in \$(seq 0 \$((\$(nproc) - 1))); do
+	taskset -c \$c python3 $TMPD/storm.py 200 $TMPD/d >/dev/null; done" \
+	>"$TMPD/flood.out" 2>&1 &
 R=$!
 for _ in $(seq 100); do [ -e "$TMPD/a" ] && break; sleep 0.05; done
 sleep 0.2
 kill -STOP $R
 sleep 1
 kill -CONT $R
+: >"$TMPD/cont"
 wait $R
 check "the flooded workload still completes" test "$(grep -c 'storm done' "$TMPD/flood.out")" = 3
 "$O/asanalyze" info "$cap" >"$TMPD/info.out" 2>&1
