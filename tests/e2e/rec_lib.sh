@@ -4,6 +4,8 @@
 #   rec_json FILE OUT        asanalyze dump -j (or skip when it is missing)
 #   rec_py "title" OUT 'python expression over R (list of records)'
 #   rec_port_server OUT      TCP listener on 127.0.0.1; port written to OUT
+#   rec_tls_server           HTTPS server on 127.0.0.1 (rec_tls_server.py) with a
+#                            new certificate: sets PORT and SRV (its pid)
 
 need_root
 need_cmd python3
@@ -55,4 +57,16 @@ while True:
 ' "$1" &
 	REC_SERVER_PID=$!
 	for _ in $(seq 50); do [ -s "$1" ] && break; sleep 0.1; done
+}
+
+# The local HTTPS server of the TLS tests, with a certificate made here.
+rec_tls_server() {
+	need_cmd openssl
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-keyout "$TMPD/key.pem" -out "$TMPD/cert.pem" -days 1 -nodes \
+		-subj /CN=localhost >/dev/null 2>&1 || skip_all "openssl cannot make a certificate"
+	python3 tests/e2e/rec_tls_server.py "$TMPD/cert.pem" "$TMPD/key.pem" "$TMPD/port" &
+	SRV=$!
+	for _ in $(seq 50); do [ -s "$TMPD/port" ] && break; sleep 0.1; done
+	PORT=$(cat "$TMPD/port")
 }

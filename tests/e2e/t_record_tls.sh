@@ -6,15 +6,8 @@
 # named by a CAP_REC_TARGET record.
 . tests/lib.sh
 . tests/e2e/rec_lib.sh
-need_cmd openssl
 need_cmd curl
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -keyout "$TMPD/key.pem" \
-	-out "$TMPD/cert.pem" -days 1 -nodes -subj /CN=localhost >/dev/null 2>&1 ||
-	skip_all "openssl cannot make a certificate"
-python3 tests/e2e/rec_tls_server.py "$TMPD/cert.pem" "$TMPD/key.pem" "$TMPD/port" &
-SRV=$!
-for _ in $(seq 50); do [ -s "$TMPD/port" ] && break; sleep 0.1; done
-PORT=$(cat "$TMPD/port")
+rec_tls_server
 URL=https://127.0.0.1:$PORT/v1/messages
 
 # curl (OpenSSL): SSL_write / SSL_read

@@ -9,17 +9,10 @@
 # PR_Writes to a plain file descriptor, which must not be taken for TLS.
 . tests/lib.sh
 . tests/e2e/rec_lib.sh
-need_cmd openssl
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || skip_all "no C compiler ($CC)"
 need_cmd pkg-config
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -keyout "$TMPD/key.pem" \
-	-out "$TMPD/cert.pem" -days 1 -nodes -subj /CN=localhost >/dev/null 2>&1 ||
-	skip_all "openssl cannot make a certificate"
-python3 tests/e2e/rec_tls_server.py "$TMPD/cert.pem" "$TMPD/key.pem" "$TMPD/port" &
-SRV=$!
-for _ in $(seq 50); do [ -s "$TMPD/port" ] && break; sleep 0.1; done
-PORT=$(cat "$TMPD/port")
+rec_tls_server
 BIG=2097152
 
 # tls_py TITLE DUMP 'expression': rec_py with the client's name and the
