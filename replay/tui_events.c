@@ -410,7 +410,14 @@ static int file_text(const struct model_file *x, struct sb *b)
 		return 0;
 	sb_s(b, op);
 	sb_s(b, " ");
-	sb_s(b, x->abs ? x->abs : x->path ? x->path : "");
+	if (x->abs || x->path) {
+		sb_s(b, x->abs ? x->abs : x->path);
+	} else { /* a close of a socket or of an fd opened before the capture */
+		sb_s(b, "fd ");
+		sb_i(b, x->fd);
+		if ((x->mode & 0170000) == 0140000)
+			sb_s(b, " (socket)");
+	}
 	if (x->path2) {
 		sb_s(b, " -> ");
 		sb_s(b, x->path2);
@@ -428,8 +435,9 @@ static int net_text(const struct model_net *x, struct sb *b)
 		return 0;
 	sb_s(b, op);
 	sb_s(b, " ");
-	sb_s(b, x->addr);
-	if (x->port) {
+	/* an accepted unix client that bound no name; port 0 of a bind is "any" */
+	sb_s(b, x->addr[0] || x->family != 1 ? x->addr : "(unnamed)");
+	if (x->port || x->family == 2 || x->family == 10) {
 		sb_s(b, ":");
 		sb_i(b, x->port);
 	}

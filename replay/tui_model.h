@@ -29,7 +29,7 @@
 
 #include "tui_filter.h"
 
-#define TUI_INDEX_VERSION "1"
+#define TUI_INDEX_VERSION "2"
 #define TUI_TEXT_MAX 400
 
 struct tui_model;

@@ -33,7 +33,7 @@ same_as_sql() {
 	check "$label: indexes there" [ "$(sqlite3 "$c.db" "SELECT count(*) FROM sqlite_master \
 		WHERE name IN ('rp_events_ts', 'rp_events_ref')")" = 2 ]
 	check "$label: version recorded" [ "$(sqlite3 "$c.db" "SELECT value FROM rp_meta \
-		WHERE key = 'version'")" = 1 ]
+		WHERE key = 'version'")" = 2 ]
 }
 
 # secrets where the timeline shows them (tool command, exec argv, response
@@ -95,5 +95,23 @@ same_as_sql "$H" hostile
 M=$TMPD/mixed.pcapng.zst
 check "make a mixed capture" sh -c "'$O/tests/mkcap' '$M' --records 30000 >/dev/null"
 same_as_sql "$M" mixed
+
+# sockets as asrecord records them: closes of socket fds (no path), a bind
+# to port 0, an accepted unix client without a name
+if [ "$(id -u)" = 0 ] && [ -x "$O/asrecord" ]; then
+	N=$TMPD/net.pcapng.zst
+	mkdir -p "$TMPD/nw"
+	B=$(cd "$O" && pwd)
+	W=$(pwd)/tests/e2e/rec_netfiles.py
+	check "record a socket workload" sh -c "cd '$TMPD/nw' &&
+		'$B/asrecord' -q -w '$N' -- python3 '$W' '$TMPD/nw/out.json'"
+	same_as_sql "$N" sockets
+	check_grep "sockets: a socket's close names its fd" "close fd [0-9]+ \\(socket\\)" \
+		"$TMPD/e1.txt"
+	check_grep "sockets: a bind to port 0 shows it" "bind 127\\.0\\.0\\.1:0 = 0" "$TMPD/e1.txt"
+	check_grep "sockets: an unnamed unix client" "accept \\(unnamed\\) = " "$TMPD/e1.txt"
+else
+	skip_one "sockets" "recording needs root and asrecord"
+fi
 
 done_testing
