@@ -527,6 +527,17 @@ void conv_finish(struct conv_set *cs)
 		http1_eof(&cc->p[!req], cc->sc->t_last);
 		cc->nq = 0;
 	}
-	for (i = 0; i < cs->nex; i++)
-		ex_finish(cs, cs->ex[i]);
+	/*
+	 * The callback may release exchanges (the streamed model frees one
+	 * that makes no LLM call at once), which takes them out of cs->ex and
+	 * moves the next one under i: step on only when the exchange just
+	 * finished is still where it was.
+	 */
+	for (i = 0; i < cs->nex;) {
+		struct conv_exchange *ex = cs->ex[i];
+
+		ex_finish(cs, ex);
+		if (i < cs->nex && cs->ex[i] == ex)
+			i++;
+	}
 }

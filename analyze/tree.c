@@ -89,7 +89,12 @@ void tree_free(struct tree *t)
 
 struct tree_proc *tree_get(const struct tree *t, uint32_t pid, uint64_t start_ns)
 {
-	return au_map_get(&t->by_key, key2(pid, start_ns));
+	struct tree_proc *p = au_map_get(&t->by_key, key2(pid, start_ns));
+
+	/* retired, freed at the next sweep: a record of it after the grace
+	 * (a damaged capture) makes a new placeholder, which nothing freed
+	 * is linked to */
+	return p && !p->retired ? p : NULL;
 }
 
 struct tree_proc *tree_ref(struct tree *t, uint32_t pid, uint64_t start_ns, uint64_t ts)
@@ -209,6 +214,39 @@ static void set_str(char **dst, const char *s)
 static struct tree_proc *alive_at(const struct tree *t, uint32_t pid, uint64_t ts,
 				  const struct tree_proc *not);
 
+static void unlink_child(struct tree_proc *p);
+static void retire(struct tree *t, struct tree_proc *p);
+
+/*
+ * Retiring: a process is linked by its ppid as soon as it has one
+ * (feed_exec), not by tree_finish at the end, so that its parent cannot
+ * have retired by then.  A snapshot (a rotated file's, in the middle of
+ * the capture) gives @p the ppid tree_finish will use (its parent may
+ * have exited since the exec: reparented) and its start: link @p by what
+ * tree_finish would pick, now, while that parent is surely still there.
+ * A fork's link stays, as it would.
+ */
+static void ppid_link(struct tree *t, struct tree_proc *p)
+{
+	struct tree_proc *par, *old;
+
+	if (!t->on_retire || (p->parent && !p->by_ppid))
+		return;
+	par = p->ppid ? alive_at(t, p->ppid, p->t_start, p) : NULL;
+	old = p->parent;
+	if (par == old)
+		return;
+	if (old) {
+		unlink_child(p);
+		p->parent = NULL;
+	}
+	if (par)
+		link_child(par, p);
+	p->by_ppid = p->parent != NULL;
+	if (old) /* it may have waited for this child only */
+		retire(t, old);
+}
+
 static int feed_proc(struct tree *t, const struct cap_rec *rec)
 {
 	struct cap_proc cp;
@@ -230,8 +268,10 @@ static int feed_proc(struct tree *t, const struct cap_rec *rec)
 	p->uid_known = 1;
 	memcpy(p->comm, cp.comm, 16);
 	if (cp.exe_len > len || cp.cwd_len > len - cp.exe_len ||
-	    cp.cgroup_len > len - cp.exe_len - cp.cwd_len)
+	    cp.cgroup_len > len - cp.exe_len - cp.cwd_len) {
+		ppid_link(t, p);
 		return 0; /* lengths do not fit: keep what the fixed part said */
+	}
 	exe = au_strndup(d, cp.exe_len ? strnlen((const char *)d, cp.exe_len) : 0);
 	off = cp.exe_len;
 	cwd = au_strndup(d + off, cp.cwd_len ? strnlen((const char *)d + off, cp.cwd_len) : 0);
@@ -248,6 +288,7 @@ static int feed_proc(struct tree *t, const struct cap_rec *rec)
 	/* task_start_ns shares the clock of ts_ns, so it is the real start */
 	if (rec->hdr.task_start_ns && rec->hdr.task_start_ns <= rec->hdr.ts_ns)
 		p->t_start = rec->hdr.task_start_ns;
+	ppid_link(t, p);
 	return 0;
 }
 
@@ -325,6 +366,7 @@ static int feed_exec(struct tree *t, const struct cap_rec *rec)
 
 		if (par)
 			link_child(par, p);
+		p->by_ppid = p->parent != NULL;
 	}
 	p->uid = e.uid;
 	p->uid_known = 1;

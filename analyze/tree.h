@@ -60,6 +60,7 @@ struct tree_proc {
 	uint8_t pinned;            /* never retired (tree_pin) */
 	uint8_t graced;            /* exited at least the grace period ago */
 	uint8_t retired;           /* given to on_retire, freed at the next sweep */
+	uint8_t by_ppid;           /* linked by ppid before tree_finish (not by its fork) */
 };
 
 struct tree {
