@@ -418,7 +418,8 @@ int causal_build(const struct model *m, struct causal **out)
 	cz->win_end = calloc(m->ncalls + 1, sizeof(*cz->win_end));
 	if (!cz->win_end)
 		goto nomem;
-	memcpy(by_start, m->tree->procs, m->tree->n * sizeof(*by_start));
+	if (m->tree->n) /* (memcpy from NULL is undefined, even of 0 bytes) */
+		memcpy(by_start, m->tree->procs, m->tree->n * sizeof(*by_start));
 	if (m->tree->n > 1) /* (qsort of a NULL array is undefined, even of 0) */
 		qsort(by_start, m->tree->n, sizeof(*by_start), start_cmp);
 	for (i = 0; i < m->ncalls; i++)

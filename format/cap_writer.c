@@ -579,7 +579,8 @@ int cap_writer_add_parts(struct cap_writer *w, const struct cap_rec_hdr *hdr,
 		rc = make_room(w, sizeof(h) + fixed_len + n + 16);
 		if (rc)
 			return rc;
-		rc = cap_block_custom(&w->frame, &h, sizeof(h), fixed, fixed_len, d + off, n);
+		rc = cap_block_custom(&w->frame, &h, sizeof(h), fixed, fixed_len,
+				      d ? d + off : NULL, n); /* (NULL + 0 is undefined) */
 		if (rc)
 			return fail(w, rc, "out of memory%s", "");
 		note_ts(w, h.ts_ns);
