@@ -220,9 +220,14 @@ static void on_done(void *ctx, struct http_msg *m)
 		 * head was parsed has no exchange: keep it as one */
 		for (i = cc->cs->nex; i-- > 0;)
 			if (cc->cs->ex[i]->req == m) {
-				cc->cs->ex[i]->req_done = 1;
-				if (cc->cs->ex[i]->released)
-					conv_exchange_release(cc->cs, cc->cs->ex[i]);
+				ex = cc->cs->ex[i];
+				ex->req_done = 1;
+				/* the answer came before the request's end: final now
+				 * (the callback may release it: not touched after) */
+				if (ex->resp_done)
+					ex_finish(cc->cs, ex);
+				else if (ex->released)
+					conv_exchange_release(cc->cs, ex);
 				return;
 			}
 		ex = ex_new(cc);
@@ -251,6 +256,16 @@ static void on_done(void *ctx, struct http_msg *m)
 	/* WebSocket: the rest of the connection is frames (wsconv.h) */
 	if (m->status == 101 && !cc->ws && wsconv_is_upgrade(ex->req, m))
 		wsconv_new(cc, ex->req, m, cc->role == 2 ? CAP_TLS_READ : CAP_TLS_WRITE, &cc->ws);
+	/*
+	 * An answer before the end of its request (a server that replies
+	 * early, or a cut request body): the exchange is final only once the
+	 * request is, so that whoever takes it at once (the streamed export)
+	 * sees the request's own error, as the whole model does at the end.
+	 */
+	if (ex->req && !ex->req_done) {
+		ex->resp_done = 1;
+		return;
+	}
 	ex_finish(cc->cs, ex);
 }
 

@@ -56,6 +56,7 @@ struct conv_exchange {
 	uint64_t grpc_msgs[2];       /* gRPC messages in the request, response */
 	int ws;                      /* a WebSocket message exchange (wsconv.h) */
 	int req_done;                /* HTTP/1: the parser is done with req */
+	int resp_done;               /* HTTP/1: resp is done, waiting for req_done */
 	int released;                /* conv_exchange_release: free when safe */
 };
 
