@@ -189,12 +189,16 @@ SEC("uprobe")
 int BPF_KPROBE(asr_tls_enter, void *conn, void *buf, __u64 len, void *outp)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	__u64 ck = bpf_get_attach_cookie(ctx);
-	__u32 func = ASR_CK_FUNC(ck);
 	struct tls_args *a;
+	__u32 func;
+	__u64 ck;
 
+	/* the probes fire in every process that maps the library: the
+	 * filter first */
 	if (!traced_task(task))
 		return 0;
+	ck = bpf_get_attach_cookie(ctx);
+	func = ASR_CK_FUNC(ck);
 	if (func >= ASR_TLS_PR_WRITE && func <= ASR_TLS_PR_RECV && !pr_fd_layered(conn))
 		return 0;
 	a = bpf_task_storage_get(&tls_pending, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
