@@ -91,11 +91,59 @@ struct {
 		__v & (mask);                           \
 	})
 
-static __always_inline struct scratch *scratch_get(void)
-{
-	__u32 cpu = bpf_get_smp_processor_id();
+/*
+ * Scratch slots are taken, not only looked up.  A probe runs with migration
+ * disabled, but a uprobe program stays preemptible (preempt=full or lazy
+ * kernels): another thread's probe can run on the same CPU while a record
+ * is half built in this CPU's scratch and overwrite it, so that the first
+ * record would carry the second's bytes.  Each slot has a busy flag set by
+ * an atomic exchange; a probe that finds every slot of its CPU busy counts
+ * a drop rather than share one.  tls_scratch (tls.bpf.h, used only by
+ * uprobes) has ASR_TLS_SCRATCH_SLOTS slots per CPU; `scratch` has one, used by
+ * tracepoint programs, which the kernel runs with preemption disabled
+ * today: the flag costs an exchange and guards kernels that would not.
+ */
+struct scratch_flags {
+	__u64 busy[4]; /* [0] scratch, [1 + i] tls_scratch slot i */
+};
+_Static_assert(1 + ASR_TLS_SCRATCH_SLOTS <= 4, "scratch_flags too small");
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch_flags);
+} scratch_busy SEC(".maps");
 
-	return bpf_map_lookup_elem(&scratch, &cpu);
+static __always_inline __u64 *scratch_flag(__u32 i)
+{
+	__u32 k = 0;
+	struct scratch_flags *f = bpf_map_lookup_elem(&scratch_busy, &k);
+
+	return f ? &f->busy[i & 3] : NULL;
+}
+
+/* Set flag @i if it was clear; 1 when this probe now owns its slot. */
+static __always_inline int scratch_claim(__u32 i)
+{
+	__u64 *f = scratch_flag(i);
+
+	return f && !__sync_lock_test_and_set(f, 1);
+}
+
+static __always_inline void scratch_release(__u32 i)
+{
+	__u64 *f = scratch_flag(i);
+
+	if (!f)
+		return;
+	/* the record is out of the slot before the flag says so */
+	asm volatile("" ::: "memory");
+	*(volatile __u64 *)f = 0;
+}
+
+static __always_inline void scratch_put(void)
+{
+	scratch_release(0);
 }
 
 /* this CPU's ring, or NULL (never, once the loader has filled `rings`) */
@@ -143,12 +191,35 @@ static __always_inline void count(__u32 probe, int dropped, int trunc)
 
 	if (!c)
 		return;
+	/* atomic adds: a preempted uprobe must not lose another's count */
 	if (dropped)
-		c->drops++;
+		__sync_fetch_and_add(&c->drops, 1);
 	else
-		c->events++;
+		__sync_fetch_and_add(&c->events, 1);
 	if (trunc)
-		c->truncs++;
+		__sync_fetch_and_add(&c->truncs, 1);
+}
+
+/*
+ * This CPU's `scratch`, claimed until emit() or scratch_put(), for a
+ * record of @probe; NULL when busy, counted as a drop of that probe with
+ * the seq the record would have had left as a gap.
+ */
+static __always_inline struct scratch *scratch_get(__u32 probe)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct scratch *s = NULL;
+
+	if (scratch_claim(0)) {
+		s = bpf_map_lookup_elem(&scratch, &cpu);
+		if (!s)
+			scratch_put();
+	}
+	if (!s) {
+		count(probe, 1, 0);
+		seq_take(cpu);
+	}
+	return s;
 }
 
 static __always_inline int traced_tgid(__u32 tgid)
@@ -251,14 +322,15 @@ static __always_inline long ring_output(void *rec, __u64 len)
 	return bpf_ringbuf_output(rb, rec, len, BPF_RB_NO_WAKEUP);
 }
 
-/* Submit @len bytes built in scratch space; count the outcome. */
+/* Submit @len bytes built in this CPU's `scratch` (scratch_get), give
+ * the slot back, count the outcome. */
 static __always_inline void emit(void *rec, __u64 len, __u32 probe, int trunc)
 {
-	long rc;
+	long rc = -1;
 
-	if (len > SCR_SIZE)
-		return;
-	rc = ring_output(rec, len);
+	if (len <= SCR_SIZE)
+		rc = ring_output(rec, len);
+	scratch_put();
 	count(probe, rc != 0, trunc);
 }
 

@@ -33,6 +33,10 @@ enum asr_probe {
 	ASR_P_NR
 };
 
+/* TLS payload scratch slots per CPU (common.bpf.h: a preempted uprobe
+ * keeps its slot; the next probe on that CPU takes another) */
+#define ASR_TLS_SCRATCH_SLOTS 2
+
 /* One slot of the counters map (per CPU). */
 struct asr_counters {
 	__u64 events;  /* records submitted */

@@ -190,7 +190,7 @@ int BPF_PROG(asr_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	note_exec_file(bprm->file);
 	if (!(cfg_probes & ASR_PR_PROC))
 		return 0;
-	s = scratch_get();
+	s = scratch_get(ASR_P_EXEC);
 	if (!s)
 		return 0;
 	h = (void *)s->b;

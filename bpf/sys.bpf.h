@@ -152,7 +152,7 @@ static __always_inline __u32 path_put(struct scratch *s, __u32 off, __u64 uptr)
 
 static __always_inline void file_rec(struct sys_args *a, long ret, int probe)
 {
-	struct scratch *s = scratch_get();
+	struct scratch *s = scratch_get(probe);
 	struct cap_rec_hdr *h;
 	struct cap_file *f;
 	__u64 nr = a->nr;
@@ -270,6 +270,7 @@ static __always_inline void file_rec(struct sys_args *a, long ret, int probe)
 		f->count = a->a[1];
 		break;
 	default:
+		scratch_put();
 		return;
 	}
 	len &= 16383;
@@ -294,7 +295,7 @@ static __always_inline void write_rec(struct sys_args *a, long ret)
 
 	if (mode != S_IFREG)
 		return;
-	s = scratch_get();
+	s = scratch_get(ASR_P_WRITE);
 	if (!s)
 		return;
 	h = (void *)s->b;

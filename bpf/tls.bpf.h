@@ -44,9 +44,10 @@ struct {
 	__type(value, struct tls_args);
 } tls_pending SEC(".maps");
 
+/* ASR_TLS_SCRATCH_SLOTS per CPU, claimed as common.bpf.h says */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1); /* number of CPUs, set by the loader */
+	__uint(max_entries, 1); /* ASR_TLS_SCRATCH_SLOTS x number of CPUs, set by the loader */
 	__type(key, __u32);
 	__type(value, struct scratch);
 } tls_scratch SEC(".maps");
@@ -223,6 +224,8 @@ struct tls_ctx {
 	__u64 buf;
 	__u64 total; /* bytes to copy (<= cfg_tls_snap) */
 	__u64 orig;  /* bytes the call transferred */
+	__u32 slot;  /* index of the claimed tls_scratch slot */
+	__u32 pad;
 };
 
 #define TLS_DATA (sizeof(struct cap_rec_hdr) + sizeof(struct cap_tls))
@@ -232,7 +235,6 @@ static long tls_chunk(__u32 i, void *data)
 	struct tls_ctx *c = data;
 	struct scratch *s;
 	struct cap_rec_hdr *h;
-	__u32 cpu = bpf_get_smp_processor_id();
 	__u64 off = (__u64)i * CAP_REC_CHUNK_MAX, n;
 	int last;
 
@@ -242,7 +244,7 @@ static long tls_chunk(__u32 i, void *data)
 	if (n > CAP_REC_CHUNK_MAX)
 		n = CAP_REC_CHUNK_MAX;
 	last = off + n >= c->total;
-	s = bpf_map_lookup_elem(&tls_scratch, &cpu);
+	s = bpf_map_lookup_elem(&tls_scratch, &c->slot);
 	if (!s)
 		return 1;
 	h = (void *)s->b;
@@ -266,12 +268,38 @@ static long tls_chunk(__u32 i, void *data)
 	return 0;
 }
 
+/*
+ * Emit the record of @c (header filled, total and orig set) in chunks,
+ * built in a tls_scratch slot of this CPU claimed for the time it takes;
+ * with every slot busy (the probes that hold them were preempted), a drop.
+ */
+static __always_inline void tls_emit(struct tls_ctx *c)
+{
+	__u32 cpu = bpf_get_smp_processor_id(), k, chunks;
+
+	for (k = 0; k < ASR_TLS_SCRATCH_SLOTS; k++)
+		if (scratch_claim(1 + k))
+			break;
+	if (k == ASR_TLS_SCRATCH_SLOTS) {
+		count(ASR_P_TLS, 1, 0); /* its seq, taken by hdr_fill, is a gap */
+		return;
+	}
+	c->slot = cpu * ASR_TLS_SCRATCH_SLOTS + k;
+	chunks = (c->total + CAP_REC_CHUNK_MAX - 1) / CAP_REC_CHUNK_MAX;
+	/* one chunk (-s 0: a record without payload) needs no loop */
+	if (chunks <= 1)
+		tls_chunk(0, c);
+	else
+		bpf_loop(chunks, tls_chunk, c, 0);
+	scratch_release(1 + k);
+}
+
 SEC("uretprobe")
 int BPF_KRETPROBE(asr_tls_ret, long rax)
 {
 	struct tls_args *p = bpf_task_storage_get(&tls_pending, bpf_get_current_task_btf(), 0, 0);
 	struct tls_ctx c = {};
-	__u32 func, chunks;
+	__u32 func;
 	__u64 n = 0;
 	long ret;
 
@@ -308,12 +336,7 @@ int BPF_KRETPROBE(asr_tls_ret, long rax)
 	c.total = n < cfg_tls_snap ? n : cfg_tls_snap;
 	hdr_fill(&c.h, CAP_REC_TLS, sizeof(c.t));
 	c.h.orig_len = n;
-	chunks = (c.total + CAP_REC_CHUNK_MAX - 1) / CAP_REC_CHUNK_MAX;
-	/* one chunk (-s 0: a record without payload) needs no loop */
-	if (chunks <= 1)
-		tls_chunk(0, &c);
-	else
-		bpf_loop(chunks, tls_chunk, &c, 0);
+	tls_emit(&c);
 	return 0;
 }
 

@@ -107,7 +107,6 @@ static __always_inline void aead_emit(__u64 actx, __u64 buf, __u64 n, __s32 fd, 
 				      __s64 ad, __u16 dir)
 {
 	struct tls_ctx c = {};
-	__u32 chunks;
 
 	c.buf = buf;
 	c.t.conn = actx;
@@ -120,10 +119,7 @@ static __always_inline void aead_emit(__u64 actx, __u64 buf, __u64 n, __s32 fd, 
 	c.total = n < cfg_tls_snap ? n : cfg_tls_snap;
 	hdr_fill(&c.h, CAP_REC_TLS, sizeof(c.t));
 	c.h.orig_len = n;
-	chunks = (c.total + CAP_REC_CHUNK_MAX - 1) / CAP_REC_CHUNK_MAX;
-	if (!chunks)
-		chunks = 1;
-	bpf_loop(chunks, tls_chunk, &c, 0);
+	tls_emit(&c);
 }
 
 /*

@@ -136,7 +136,8 @@ int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err,
 	if (!rc)
 		rc = bpf_map__set_max_entries(b->skel->maps.scratch, b->ncpu);
 	if (!rc)
-		rc = bpf_map__set_max_entries(b->skel->maps.tls_scratch, b->ncpu);
+		rc = bpf_map__set_max_entries(b->skel->maps.tls_scratch,
+					      (__u32)b->ncpu * ASR_TLS_SCRATCH_SLOTS);
 	if (rc) {
 		rec_bpf_close(b);
 		return fail(err, len, rc, "cannot size the BPF maps");
