@@ -201,7 +201,7 @@ static __always_inline void count(__u32 probe, int dropped, int trunc)
 }
 
 /*
- * This CPU's `scratch`, claimed until emit() or scratch_put(), for a
+ * This CPU's `scratch`, claimed until emit_scratch() or scratch_put(), for a
  * record of @probe; NULL when busy, counted as a drop of that probe with
  * the seq the record would have had left as a gap.
  */
@@ -322,9 +322,19 @@ static __always_inline long ring_output(void *rec, __u64 len)
 	return bpf_ringbuf_output(rb, rec, len, BPF_RB_NO_WAKEUP);
 }
 
-/* Submit @len bytes built in this CPU's `scratch` (scratch_get), give
- * the slot back, count the outcome. */
+/* Submit the @len bytes of a record at @rec; count the outcome. */
 static __always_inline void emit(void *rec, __u64 len, __u32 probe, int trunc)
+{
+	long rc = -1;
+
+	if (len <= SCR_SIZE)
+		rc = ring_output(rec, len);
+	count(probe, rc != 0, trunc);
+}
+
+/* emit() for a record built in this CPU's `scratch` (scratch_get): the
+ * slot is given back once the ring has the record */
+static __always_inline void emit_scratch(void *rec, __u64 len, __u32 probe, int trunc)
 {
 	long rc = -1;
 

@@ -226,7 +226,7 @@ int BPF_PROG(asr_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 	off += cwdlen & 8191;
 	h->cap_len = off - EXEC_DATA;
 	h->orig_len = h->cap_len + (alen - keep);
-	emit(s->b, off & (SCR_SIZE - 1), ASR_P_EXEC, keep < alen);
+	emit_scratch(s->b, off & (SCR_SIZE - 1), ASR_P_EXEC, keep < alen);
 	return 0;
 }
 

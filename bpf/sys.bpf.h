@@ -279,7 +279,7 @@ static __always_inline void file_rec(struct sys_args *a, long ret, int probe)
 	h->orig_len = len;
 	if (ret < 0)
 		h->flags |= CAP_RF_ERR;
-	emit(s->b, FILE_DATA + BOUND(len, 16383), probe, 0);
+	emit_scratch(s->b, FILE_DATA + BOUND(len, 16383), probe, 0);
 }
 
 /* write(2) family to regular files: count, result, first bytes (cfg_write_snap) */
@@ -326,7 +326,7 @@ static __always_inline void write_rec(struct sys_args *a, long ret)
 		h->flags |= CAP_RF_ERR;
 	else if (!vec && n < have && cfg_write_snap)
 		h->flags |= CAP_RF_TRUNC;
-	emit(s->b, FILE_DATA + BOUND(n, ASR_WRITE_SNAP_MAX * 2 - 1), ASR_P_WRITE,
+	emit_scratch(s->b, FILE_DATA + BOUND(n, ASR_WRITE_SNAP_MAX * 2 - 1), ASR_P_WRITE,
 	     h->flags & CAP_RF_TRUNC);
 }
 
