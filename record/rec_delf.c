@@ -401,17 +401,6 @@ int rec_delf_calls(const struct rec_delf *e, uint64_t start, uint64_t end, uint6
 	return n;
 }
 
-int rec_delf_starts_with_push(const struct rec_delf *e, uint64_t va)
-{
-	const uint8_t *b = rec_delf_at(e, va, 2);
-
-	if (!b)
-		return 0;
-	if (b[0] >= 0x50 && b[0] <= 0x57)
-		return 1;
-	return b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57;
-}
-
 /*
  * Length of a register load at @p: `mov $imm32,%r32` (with its register
  * number in *reg, 8..15 for %r8d..%r15d) or `xor r32,r32` (*reg = -1);

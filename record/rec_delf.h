@@ -75,10 +75,6 @@ void rec_delf_refs(const struct rec_delf *e, const uint64_t *targets, int n, rec
  */
 int rec_delf_calls(const struct rec_delf *e, uint64_t start, uint64_t end, uint64_t *out, int max);
 
-/* 1 when the instruction at @va is a push of a register (the kernel
- * emulates it: a uprobe there costs ~1 us instead of ~16 us). */
-int rec_delf_starts_with_push(const struct rec_delf *e, uint64_t va);
-
 /*
  * Length of a register load at @p (mov $imm32,%r32 with its register in
  * *reg, 8..15 for %r8d..%r15d, or xor r32,r32 with *reg = -1), 0 if none:

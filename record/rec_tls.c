@@ -22,6 +22,7 @@
 #include "bpf/probe.h"
 #include "rec_bpf.h"
 #include "rec_disc.h"
+#include "rec_entry.h"
 #include "rec_tlsfast.h"
 #include "rec_tlshint.h"
 
@@ -304,8 +305,9 @@ static uint64_t mono_ns(void)
 /* emit_target's @rc for a file with TLS code but no function found */
 #define NOTHING_TO_PROBE (-ENOENT)
 
+/* @at: where the probes sit, when not at @off (rec_entry.h), else 0 */
 static void emit_target(struct rec_tls *t, const char *path, const struct elf_info *info,
-			const struct tls_func *fn, uint64_t off, const char *method,
+			const struct tls_func *fn, uint64_t off, uint64_t at, const char *method,
 			const char *disc, uint32_t pid, int rc)
 {
 	struct cap_rec_hdr h = { 0 };
@@ -317,6 +319,10 @@ static void emit_target(struct rec_tls *t, const char *path, const struct elf_in
 	cap_meta_put(&kv, "build_id", info->build_id);
 	cap_meta_put(&kv, "symbol", fn->name);
 	cap_meta_put(&kv, "offset", num);
+	if (at && at != off) {
+		snprintf(num, sizeof(num), "0x%" PRIx64, at);
+		cap_meta_put(&kv, "attach_offset", num);
+	}
 	cap_meta_put(&kv, "kind", fn->kind);
 	cap_meta_put(&kv, "method", method);
 	if (disc)
@@ -339,21 +345,35 @@ static void emit_target(struct rec_tls *t, const char *path, const struct elf_in
 	cap_buf_release(&rec);
 }
 
+/* where to probe the function at file offset @off of @path (rec_entry.h) */
+static uint64_t probe_off(const char *path, uint64_t off)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t at = off;
+
+	if (fd >= 0) {
+		at = rec_entry_probe_off(fd, off);
+		close(fd);
+	}
+	return at;
+}
+
 /* Attach entry and return probes for one function; emit its target record. */
 static int attach_one(struct rec_tls *t, const char *path, const struct elf_info *info,
 		      const struct tls_func *fn, uint64_t off, const char *method,
 		      const char *disc, uint32_t pid)
 {
 	uint64_t ck = fn->cookie | (uint64_t)(t->index & 0xffff) << 16;
-	int rc = rec_bpf_uprobe(t->bpf, path, off, 0, ck);
+	uint64_t at = probe_off(path, off);
+	int rc = rec_bpf_uprobe(t->bpf, path, at, 0, ck);
 
 	if (!rc)
-		rc = rec_bpf_uprobe(t->bpf, path, off, 1, ck);
+		rc = rec_bpf_uprobe(t->bpf, path, at, 1, ck);
 	if (rc)
 		t->failed++;
 	else
 		t->attached++;
-	emit_target(t, path, info, fn, off, method, disc, pid, rc);
+	emit_target(t, path, info, fn, off, at, method, disc, pid, rc);
 	t->index++;
 	return 1;
 }
@@ -400,7 +420,7 @@ static void warn_unprobed(struct rec_tls *t, const char *path, const struct elf_
 		"asrecord: warning: '%s' (pid %u, %s) contains TLS code (%s) but no function to "
 		"probe was found in it: its TLS plaintext will not be recorded\n",
 		path, pid, comm, what);
-	emit_target(t, path, info, &fn, 0, "TLS implementation markers, no function located",
+	emit_target(t, path, info, &fn, 0, 0, "TLS implementation markers, no function located",
 		    NULL, pid, NOTHING_TO_PROBE);
 }
 

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rec_entry.h"
+
 /* how far into a function to look for the call (the wrappers are short) */
 #define SCAN_BYTES 160
 #define MAX_CALLS 16
@@ -24,18 +26,6 @@ static int call_targets(int fd, uint64_t off, uint64_t *out)
 		out[k++] = off + (uint64_t)i + 5 + (uint64_t)(int64_t)rel;
 	}
 	return k;
-}
-
-/* push %rbx/%rbp/%r12..%r15 (an instruction the kernel emulates) */
-static int starts_with_push(int fd, uint64_t off)
-{
-	unsigned char b[2];
-
-	if (pread(fd, b, sizeof(b), (off_t)off) != 2)
-		return 0;
-	if (b[0] >= 0x50 && b[0] <= 0x57)
-		return 1;
-	return b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57;
 }
 
 static int calls(const uint64_t *t, int n, uint64_t target)
@@ -64,5 +54,5 @@ uint64_t rec_tlsfast_callee(int fd, uint64_t pub, uint64_t ex, uint64_t named,
 		return calls(a, na, named) && calls(b, nb, named) ? named : 0;
 	if (a[0] != b[0] || a[0] == pub || a[0] == ex || is_named(ctx, a[0]))
 		return 0;
-	return starts_with_push(fd, a[0]) ? a[0] : 0;
+	return rec_entry_emulated_at(fd, a[0]) ? a[0] : 0;
 }

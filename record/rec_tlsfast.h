@@ -16,7 +16,8 @@
  * stripped library) the FIRST call in the public function and the first in
  * its _ex sibling must go to the same address, which must not be a named
  * function (node inlines the internal functions, and the first common call
- * is then ossl_statem_check_finish_init) and must begin with a push.  Only
+ * is then ossl_statem_check_finish_init) and must begin with a push
+ * (after an endbr64 or not: rec_entry.h).  Only
  * used when the library has no SSL_write_ex2 (OpenSSL >= 3.2 added a flags
  * argument to ssl_write_internal).  ASIGHT_TLS_NO_FAST=1 turns it off.
  */
