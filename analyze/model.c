@@ -363,6 +363,8 @@ static int dispatch_live(struct model *m, const struct cap_rec *rec)
 	}
 	if (tree_feed(m->tree, rec))
 		return -ENOMEM;
+	if (h->type == CAP_REC_CLOSE)
+		stream_feed(m->streams, rec); /* see dispatch */
 	switch (h->type) {
 	case CAP_REC_TLS:
 	case CAP_REC_TLS_EVENT:
@@ -430,6 +432,14 @@ static int dispatch(struct model *m, const struct cap_rec *rec)
 	r = tree_feed(m->tree, rec);
 	if (r)
 		return r;
+	/*
+	 * close(fd) ends the aws-lc AEAD contexts of that socket (stream.c
+	 * aead_close_fd): without it, a context address the allocator gives
+	 * the next connection (codex, one connection per call) goes on
+	 * feeding the old connection, and that call has no response.
+	 */
+	if (h->type == CAP_REC_CLOSE)
+		stream_feed(m->streams, rec);
 	switch (h->type) {
 	case CAP_REC_TLS:
 	case CAP_REC_TLS_EVENT:

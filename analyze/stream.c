@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int stream_new(const struct stream_ops *ops, void *ctx, struct stream_set **out)
 {
@@ -438,6 +439,23 @@ static void aead_claim(struct stream_set *s, struct stream_actx *a, int dir)
 		c->aead_ctx[dir] = a->ctx;
 }
 
+/*
+ * A seal's fd is the recorder's binding of its context, not a syscall's:
+ * recorders before the binding was checked against the socket's inode kept
+ * it across a free of the context, so the next connection given the same
+ * address sealed its request "on" the closed socket.  A seal naming an fd
+ * closed since it carried a connection is taken as saying no fd; the
+ * recorder's "written to fd" record that follows gives the right one.
+ */
+static int aead_stale_fd(const struct stream_set *s, const struct cap_rec *rec,
+			 const struct cap_tls *t)
+{
+	struct au_key k = { rec->hdr.pid, rec->hdr.task_start_ns, (uint64_t)(int64_t)t->fd };
+
+	return t->dir != CAP_TLS_READ && (rec->data_len || rec->hdr.orig_len) &&
+	       au_map_get(&s->aead_by_fd, k) == &fd_closed;
+}
+
 static int aead_feed(struct stream_set *s, const struct cap_rec *rec, const struct cap_tls *t)
 {
 	struct stream_actx *a = actx_get(s, rec, t->conn, t);
@@ -448,7 +466,7 @@ static int aead_feed(struct stream_set *s, const struct cap_rec *rec, const stru
 
 	if (!a)
 		return -ENOMEM;
-	if (t->fd >= 0 && a->fd < 0)
+	if (t->fd >= 0 && a->fd < 0 && !aead_stale_fd(s, rec, t))
 		a->fd = t->fd;
 	a->dir = dir;
 	if (!rec->data_len && !rec->hdr.orig_len) { /* the recorder: "written to fd" */
@@ -491,6 +509,9 @@ static void aead_close_fd(struct stream_set *s, const struct cap_rec *rec)
 		return;
 	cap_rec_fixed(rec, &f, sizeof(f));
 	if (f.ret != 0 || f.fd < 0)
+		return;
+	/* the model gives every close: skip files (mode 0: not known) */
+	if (f.mode && (f.mode & S_IFMT) != S_IFSOCK)
 		return;
 	k.c = (uint64_t)(int64_t)f.fd;
 	if (by_fd(s, k))

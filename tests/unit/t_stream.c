@@ -278,6 +278,32 @@ TEST(aead_fd_closed_reused)
 	stream_free(s);
 }
 
+/*
+ * The read context of a closed connection comes back as the write context
+ * of the next, whose seals (an older recorder) still name the closed fd:
+ * the request goes with the reply on the fd its write names.
+ */
+TEST(aead_stale_seal_fd)
+{
+	struct sink k = { .opened = 0 };
+	struct stream_set *s;
+
+	stream_new(&sops, &k, &s);
+	afeed(s, 0x20, 0, -1, 1, 5, "POST /1\x17", 8);
+	afeed(s, 0x20, 0, 5, 2, 0, "", 0);
+	afeed(s, 0x30, 1, 5, 3, 5, "HTTP/1.1 200 one\x17", 17);
+	cfeed(s, 5, 4);
+	afeed(s, 0x30, 0, 5, 5, 5, "POST /2\x17", 8);             /* stale fd 5 */
+	afeed(s, 0x30, 0, 6, 6, 0, "", 0);                        /* written to fd 6 */
+	afeed(s, 0x40, 1, 6, 7, 5, "HTTP/1.1 200 two\x17", 17);
+	stream_finish(s);
+	CHECK_EQ_U(s->n, 2);
+	CHECK(s->n == 2 && s->conns[0]->dir[0].bytes == 7 && s->conns[0]->dir[1].bytes == 16);
+	CHECK(s->n == 2 && s->conns[1]->fd == 6 && s->conns[1]->dir[0].bytes == 7 &&
+	      s->conns[1]->dir[1].bytes == 16);
+	stream_free(s);
+}
+
 int main(void)
 {
 	RUN(calls_and_chunks);
@@ -286,5 +312,6 @@ int main(void)
 	RUN(aead_attached);
 	RUN(aead_address_reused);
 	RUN(aead_fd_closed_reused);
+	RUN(aead_stale_seal_fd);
 	return harness_done();
 }
