@@ -351,7 +351,8 @@ static __always_inline void emit_scratch(void *rec, __u64 len, __u32 probe, int 
  * sys_enter went from 7 helper calls to 1 (on the storm of tests/bench:
  * sys_enter ~260 -> ~180 ns, sys_exit ~360 -> ~260 ns per run, with
  * hdr_fill's reads).  The uprobes may call bpf_get_current_task_btf()
- * too; fd_file's callers all run in tp_btf programs.
+ * and bpf_rdonly_cast() too: fd_file() also serves the aws-lc seal probe
+ * (tls_aead.bpf.h aead_fd_of).
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 

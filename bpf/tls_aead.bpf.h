@@ -30,6 +30,12 @@
  * per (tgid, context) for the next seals, and told to the analyzer at
  * once with a CAP_REC_TLS without payload (orig_len 0), since the seal
  * that started the connection was recorded before its fd was known.
+ *
+ * A binding holds only while its fd still names the same socket (inode
+ * kept with it, checked at use): codex opens a connection per call and
+ * frees its contexts, and the allocator hands a freed context's address to
+ * the next connection, read or write side.  Without the check the new
+ * connection's first seals (its request) carried the closed socket's fd.
  */
 #ifndef AS_BPF_TLS_AEAD_BPF_H
 #define AS_BPF_TLS_AEAD_BPF_H
@@ -45,6 +51,7 @@ struct aead_thr {
 	__u32 seal_cookie;
 	__s32 rd_fd;       /* socket of the last read-family syscall, -1 */
 	__u32 pad;
+	__u64 rd_ino;      /* its inode */
 };
 
 struct {
@@ -60,12 +67,18 @@ struct aead_key {
 	__u32 pad;
 };
 
-/* (tgid, context) -> socket fd */
+struct aead_sock {
+	__s32 fd;
+	__u32 pad;
+	__u64 ino;
+};
+
+/* (tgid, context) -> socket fd and inode */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, struct aead_key);
-	__type(value, __s32);
+	__type(value, struct aead_sock);
 } aead_fd SEC(".maps");
 
 /* set once an AEAD probe fired: until then the syscall hook does nothing */
@@ -95,12 +108,21 @@ static __always_inline __s64 aead_ad(__u64 ad, __u64 len)
 		       (__u64)b[8] << 32 | (__u64)b[9] << 40);
 }
 
+static __always_inline __u64 aead_ino(struct file *f)
+{
+	return f ? f->f_inode->i_ino : 0; /* f is a BTF pointer: plain loads */
+}
+
+/* The socket fd bound to @actx, -1 when none or when that fd no longer
+ * names the socket it was bound to (the binding of a freed context). */
 static __always_inline __s32 aead_fd_of(__u64 actx)
 {
 	struct aead_key k = { .ctx = actx, .tgid = bpf_get_current_pid_tgid() >> 32 };
-	__s32 *fd = bpf_map_lookup_elem(&aead_fd, &k);
+	struct aead_sock *b = bpf_map_lookup_elem(&aead_fd, &k);
 
-	return fd ? *fd : -1;
+	if (!b || aead_ino(fd_file(b->fd)) != b->ino)
+		return -1;
+	return b->fd;
 }
 
 static __always_inline void aead_emit(__u64 actx, __u64 buf, __u64 n, __s32 fd, __u32 cookie,
@@ -195,6 +217,7 @@ int BPF_KRETPROBE(asr_aead_open_ret, long rax)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct aead_thr *t = bpf_map_lookup_elem(&aead_thr, &tid);
 	struct aead_key k = {};
+	struct aead_sock b = {};
 	__u64 actx, n = 0;
 	__s32 fd;
 
@@ -208,7 +231,9 @@ int BPF_KRETPROBE(asr_aead_open_ret, long rax)
 	if (fd >= 0) {
 		k.ctx = actx;
 		k.tgid = bpf_get_current_pid_tgid() >> 32;
-		bpf_map_update_elem(&aead_fd, &k, &fd, BPF_ANY);
+		b.fd = fd;
+		b.ino = t->rd_ino;
+		bpf_map_update_elem(&aead_fd, &k, &b, BPF_ANY);
 	} else {
 		fd = aead_fd_of(actx);
 	}
@@ -221,17 +246,19 @@ struct aead_bind {
 	struct cap_tls t;
 };
 
-/* A seal's context was written to socket @fd: remember it and say so. */
-static __always_inline void aead_bind(struct aead_thr *t, __s32 fd)
+/* A seal's context was written to socket @fd (inode @ino): remember it
+ * and say so (also when only the inode changed: the seals before said
+ * no fd, aead_fd_of having found the binding stale). */
+static __always_inline void aead_bind(struct aead_thr *t, __s32 fd, __u64 ino)
 {
 	struct aead_key k = { .ctx = t->seal_ctx, .tgid = bpf_get_current_pid_tgid() >> 32 };
-	__s32 *old = bpf_map_lookup_elem(&aead_fd, &k);
+	struct aead_sock *old = bpf_map_lookup_elem(&aead_fd, &k), b = { .fd = fd, .ino = ino };
 	struct aead_bind r = {};
 
 	t->seal_ctx = 0;
-	if (old && *old == fd)
+	if (old && old->fd == fd && old->ino == ino)
 		return;
-	bpf_map_update_elem(&aead_fd, &k, &fd, BPF_ANY);
+	bpf_map_update_elem(&aead_fd, &k, &b, BPF_ANY);
 	hdr_fill(&r.h, CAP_REC_TLS, sizeof(r.t));
 	r.t.conn = k.ctx;
 	r.t.fd = fd;
@@ -251,6 +278,7 @@ static __always_inline void aead_note_sys(long nr, __u64 fd)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	int rd = nr == 0 || nr == 19 || nr == 45 || nr == 47;
 	struct aead_thr *t;
+	struct file *f;
 
 	if (!aead_on)
 		return;
@@ -259,16 +287,19 @@ static __always_inline void aead_note_sys(long nr, __u64 fd)
 		return;
 	if (t && !rd && !t->seal_ctx)
 		return;
-	if ((file_mode(fd_file((int)fd)) & S_IFMT) != S_IFSOCK)
+	f = fd_file((int)fd);
+	if ((file_mode(f) & S_IFMT) != S_IFSOCK)
 		return;
 	if (!t)
 		t = aead_thr_get(tid);
 	if (!t)
 		return;
-	if (rd)
+	if (rd) {
 		t->rd_fd = (int)fd;
-	else
-		aead_bind(t, (int)fd);
+		t->rd_ino = aead_ino(f);
+	} else {
+		aead_bind(t, (int)fd, aead_ino(f));
+	}
 }
 
 #endif
