@@ -9,6 +9,8 @@
 . tests/lib.sh
 . tests/e2e/rec_lib.sh
 need_cmd cc
+need_cmd readelf
+need_cmd nm
 [ "$(uname -m)" = x86_64 ] || skip_all "x86_64 instruction bytes"
 cat >"$TMPD/cet.c" <<'EOC'
 #include <string.h>
@@ -40,10 +42,12 @@ cc -O1 -rdynamic -o "$TMPD/cet" "$TMPD/cet.c" || skip_all "cannot compile the te
 W=$(nm -D --defined-only "$TMPD/cet" | awk '$3 == "SSL_write" { print $1 }')
 R=$(nm -D --defined-only "$TMPD/cet" | awk '$3 == "SSL_read" { print $1 }')
 [ -n "$W" ] && [ -n "$R" ] || skip_all "the test program exports no SSL_write/SSL_read"
-# file offsets: this PIE's text is mapped at the offset equal to its address
-WOFF=$(printf '0x%x' "0x$W")
-ROFF=$(printf '0x%x' "0x$R")
-WAT=$(printf '0x%x' $((0x$W + 4)))
+# file offsets (what TARGET records hold): address - .text address + .text offset
+set -- $(readelf -SW "$TMPD/cet" | sed -n 's/.* \.text *PROGBITS *\([0-9a-f]*\) \([0-9a-f]*\) .*/\1 \2/p')
+[ $# = 2 ] || skip_all "readelf shows no .text section"
+WOFF=$(printf '0x%x' $((0x$W - 0x$1 + 0x$2)))
+ROFF=$(printf '0x%x' $((0x$R - 0x$1 + 0x$2)))
+WAT=$(printf '0x%x' $((0x$W - 0x$1 + 0x$2 + 4)))
 export ASIGHT_CACHE_DIR=$TMPD/cache
 check "the program runs under asrecord" "$O/asrecord" -q -w "$TMPD/c.zst" -- "$TMPD/cet"
 "$O/asanalyze" dump -H -t target "$TMPD/c.zst" >"$TMPD/c.t" 2>&1
