@@ -238,7 +238,7 @@ static __always_inline int traced_current(void)
 	return traced_tgid(bpf_get_current_pid_tgid() >> 32);
 }
 
-/* syscall arguments saved at sys_enter for sys_exit */
+/* a recorded syscall: its number and arguments (from its registers) */
 struct sys_args {
 	__u64 nr;
 	__u64 a[6];
@@ -247,12 +247,13 @@ struct sys_args {
 };
 
 /*
- * Arguments saved at sys_enter for sys_exit, one slot per thread.  Task
- * local storage rather than a hash keyed by tid: it costs about 150 ns per
- * syscall instead of about 400 (measured on the storm of tests/bench), has
- * no capacity to overflow, and goes away with the task.  A slot is marked
- * empty with nr = SYSARGS_EMPTY instead of being deleted, so the storage is
- * allocated once per thread.
+ * One slot per traced thread: its existence says the thread is traced
+ * (traced_slot), and close's sys_enter keeps the fd and file type there
+ * for sys_exit (sys.bpf.h).  Task local storage rather than a hash keyed
+ * by tid: it costs about 150 ns per syscall instead of about 400 (measured
+ * on the storm of tests/bench), has no capacity to overflow, and goes away
+ * with the task.  A slot is marked empty with nr = SYSARGS_EMPTY instead
+ * of being deleted, so the storage is allocated once per thread.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
