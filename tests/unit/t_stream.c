@@ -212,6 +212,18 @@ TEST(aead_attached)
 	stream_free(s);
 }
 
+/* finish @s and check it holds the two calls "POST /N" (7 bytes) and
+ * "HTTP/1.1 200 ..." (16), the second on fd 6; free it */
+static void finish_two_calls(struct stream_set *s)
+{
+	stream_finish(s);
+	CHECK_EQ_U(s->n, 2);
+	CHECK(s->n == 2 && s->conns[0]->dir[0].bytes == 7 && s->conns[0]->dir[1].bytes == 16);
+	CHECK(s->n == 2 && s->conns[1]->fd == 6 && s->conns[1]->dir[0].bytes == 7 &&
+	      s->conns[1]->dir[1].bytes == 16);
+	stream_free(s);
+}
+
 /*
  * A program frees a context and its allocator hands the address to the
  * next connection's: the write context of one connection (closed by its
@@ -230,12 +242,7 @@ TEST(aead_address_reused)
 	afeed(s, 0x40, 0, -1, 5, 5, "POST /2\x17", 8);             /* connection 2 */
 	afeed(s, 0x40, 0, 6, 6, 0, "", 0);                        /* written to fd 6 */
 	afeed(s, 0x20, 1, 6, 7, 5, "HTTP/1.1 200 two\x17", 17);   /* the old address, reading */
-	stream_finish(s);
-	CHECK_EQ_U(s->n, 2);
-	CHECK(s->n == 2 && s->conns[0]->dir[0].bytes == 7 && s->conns[0]->dir[1].bytes == 16);
-	CHECK(s->n == 2 && s->conns[1]->fd == 6 && s->conns[1]->dir[0].bytes == 7 &&
-	      s->conns[1]->dir[1].bytes == 16);
-	stream_free(s);
+	finish_two_calls(s);
 }
 
 /* close(fd) as the recorder writes it: a CAP_REC_CLOSE with ret 0 */
@@ -254,6 +261,16 @@ static void cfeed(struct stream_set *s, int fd, uint64_t seq)
 	CHECK_EQ_U(stream_feed(s, &r), 0);
 }
 
+/* connection 1 on fd 5: a request sealed by context 0x20, its reply opened
+ * by 0x30, then close(5) (seq 1..4) */
+static void first_conn_closed(struct stream_set *s)
+{
+	afeed(s, 0x20, 0, -1, 1, 5, "POST /1\x17", 8);
+	afeed(s, 0x20, 0, 5, 2, 0, "", 0);
+	afeed(s, 0x30, 1, 5, 3, 5, "HTTP/1.1 200 one\x17", 17);
+	cfeed(s, 5, 4);
+}
+
 /*
  * The next connection on the same fd number, its contexts at the same
  * addresses and no alert in between: the close of the fd separates them.
@@ -264,10 +281,7 @@ TEST(aead_fd_closed_reused)
 	struct stream_set *s;
 
 	stream_new(&sops, &k, &s);
-	afeed(s, 0x20, 0, -1, 1, 5, "POST /1\x17", 8);
-	afeed(s, 0x20, 0, 5, 2, 0, "", 0);
-	afeed(s, 0x30, 1, 5, 3, 5, "HTTP/1.1 200 one\x17", 17);
-	cfeed(s, 5, 4);
+	first_conn_closed(s);
 	afeed(s, 0x20, 0, -1, 5, 5, "POST /2\x17", 8);
 	afeed(s, 0x20, 0, 5, 6, 0, "", 0);
 	afeed(s, 0x30, 1, 5, 7, 5, "HTTP/1.1 200 two\x17", 17);
@@ -289,19 +303,11 @@ TEST(aead_stale_seal_fd)
 	struct stream_set *s;
 
 	stream_new(&sops, &k, &s);
-	afeed(s, 0x20, 0, -1, 1, 5, "POST /1\x17", 8);
-	afeed(s, 0x20, 0, 5, 2, 0, "", 0);
-	afeed(s, 0x30, 1, 5, 3, 5, "HTTP/1.1 200 one\x17", 17);
-	cfeed(s, 5, 4);
+	first_conn_closed(s);
 	afeed(s, 0x30, 0, 5, 5, 5, "POST /2\x17", 8);             /* stale fd 5 */
 	afeed(s, 0x30, 0, 6, 6, 0, "", 0);                        /* written to fd 6 */
 	afeed(s, 0x40, 1, 6, 7, 5, "HTTP/1.1 200 two\x17", 17);
-	stream_finish(s);
-	CHECK_EQ_U(s->n, 2);
-	CHECK(s->n == 2 && s->conns[0]->dir[0].bytes == 7 && s->conns[0]->dir[1].bytes == 16);
-	CHECK(s->n == 2 && s->conns[1]->fd == 6 && s->conns[1]->dir[0].bytes == 7 &&
-	      s->conns[1]->dir[1].bytes == 16);
-	stream_free(s);
+	finish_two_calls(s);
 }
 
 int main(void)

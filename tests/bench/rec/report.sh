@@ -173,12 +173,8 @@ function gaps(w, t, u, a,    r, n) {
 }
 # gap(W, T, U): the wall-time overhead of T minus that of U, in each round where
 # both ran (so that the noise of the round cancels), as "median [min .. max]"
-function gap(w, t, u,    r, n, d) {
-	n = 0
-	for (r = 1; r <= maxr; r++)
-		if ((w, t, r) in OW && (w, u, r) in OW)
-			d[++n] = OW[w, t, r] - OW[w, u, r]
-	return fig(d, n, "%+.1f")
+function gap(w, t, u,    d) {
+	return fig(d, gaps(w, t, u, d), "%+.1f")
 }
 END {
 	workload("mixed", "mixed agent-like workload (per iteration: fork+exec /bin/true, " \
