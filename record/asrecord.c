@@ -3,7 +3,7 @@
  * asrecord.c - main: options, signals and the life of a recording.
  *
  *   setup:    options -> spawn `-- CMD` held on a pipe -> BPF open/load ->
- *             seed targets -> attach -> TLS discovery -> first file ->
+ *             attach -> seed targets -> TLS discovery -> first file ->
  *             release the child
  *   run:      poll the ring every 10 ms until the child exits, the -p
  *             targets are gone, a signal arrives or the writer stops
@@ -429,30 +429,68 @@ static int load_bpf(struct run *r)
 }
 
 /* Put the initial targets into the kernel filter, then attach. */
+/*
+ * Add the processes of -p and -c found in /proc (the named ones and their
+ * descendants) to the filter; returns how many were not in it yet, or a
+ * negative errno.  The BPF programs are attached already: a process
+ * forked before its parent was in the filter is found by the next scan,
+ * every later fork by the fork hook.
+ */
+static int seed_scan(struct run *r, uint32_t *more, size_t max)
+{
+	size_t n, i;
+	int added = 0, rc;
+
+	n = rec_proc_find(r->o->pids, (size_t)r->o->npids, r->o->comm, more, max);
+	for (i = 0; i < n; i++) {
+		if (more[i] == (uint32_t)getpid())
+			continue;
+		rc = rec_bpf_target_add_new(r->bpf, more[i]);
+		if (rc < 0)
+			return rc;
+		added += rc;
+	}
+	return added;
+}
+
+/*
+ * Attach, then fill the filter: the exit hook must be live before a pid
+ * goes in, or a process that exits in between stays in the filter for
+ * good (asrecord -p then never sees its targets gone, and a later process
+ * given that pid would be traced).  What exited before its pid went in is
+ * pruned once the filter is full.
+ */
 static int seed_and_attach(struct run *r)
 {
 	struct opts *o = r->o;
-	uint32_t *more = malloc(65536 * sizeof(*more));
-	size_t n = 0, i;
+	uint32_t *more;
 	char err[512];
-	int rc = 0;
+	int rc = 0, round;
+	size_t i;
 
-	if (!more)
-		return fail("out of memory");
+	if (rec_bpf_attach(r->bpf, err, sizeof(err)))
+		return fail("%s", err);
 	if (o->cmd)
 		rc = rec_bpf_target_add(r->bpf, (uint32_t)r->child.pid);
 	for (i = 0; i < (size_t)o->npids && !rc; i++)
 		rc = rec_bpf_target_add(r->bpf, o->pids[i]);
-	if (o->npids || o->comm)
-		n = rec_proc_find(o->pids, (size_t)o->npids, o->comm, more, 65536);
-	for (i = 0; i < n && !rc; i++)
-		if (more[i] != (uint32_t)getpid())
-			rc = rec_bpf_target_add(r->bpf, more[i]);
-	free(more);
+	if (!rc && (o->npids || o->comm)) {
+		more = malloc(65536 * sizeof(*more));
+		if (!more)
+			return fail("out of memory");
+		for (round = 0; round < 16; round++) {
+			rc = seed_scan(r, more, 65536);
+			if (rc <= 0)
+				break;
+		}
+		if (rc > 0)
+			rc = 0;
+		if (!rc)
+			rec_bpf_targets_prune(r->bpf, more, 65536);
+		free(more);
+	}
 	if (rc)
 		return fail("cannot fill the target map: %s", strerror(-rc));
-	if (rec_bpf_attach(r->bpf, err, sizeof(err)))
-		return fail("%s", err);
 	return 0;
 }
 

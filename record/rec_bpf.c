@@ -3,6 +3,7 @@
 #include "rec_bpf.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,27 @@ int rec_bpf_target_add(struct rec_bpf *b, uint32_t tgid)
 				 BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int rec_bpf_target_add_new(struct rec_bpf *b, uint32_t tgid)
+{
+	uint32_t one = 1;
+
+	if (!bpf_map__update_elem(b->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+				  BPF_NOEXIST))
+		return 1;
+	return errno == EEXIST ? 0 : -errno;
+}
+
+size_t rec_bpf_targets_prune(struct rec_bpf *b, uint32_t *buf, size_t max)
+{
+	size_t n = rec_bpf_targets(b, buf, max), i, gone = 0;
+
+	for (i = 0; i < n; i++)
+		if (kill((pid_t)buf[i], 0) && errno == ESRCH &&
+		    !bpf_map__delete_elem(b->skel->maps.targets, &buf[i], sizeof(buf[i]), 0))
+			gone++;
+	return gone;
 }
 
 size_t rec_bpf_targets(struct rec_bpf *b, uint32_t *out, size_t max)

@@ -6,8 +6,9 @@
  *
  * Calling sequence (libbpf-tools order; every step checked):
  *   rec_bpf_open(&cfg, &b, err, sizeof(err));    open, configure, load
- *   rec_bpf_target_add(b, pid) ...               seed -p / -c / -- CMD targets
  *   rec_bpf_attach(b, err, sizeof(err));         tracepoints go live
+ *   rec_bpf_target_add(b, pid) ...               seed -p / -c / -- CMD targets
+ *   rec_bpf_targets_prune(b, buf, max)           drop the seeds that exited
  *   rec_bpf_uprobe(b, path, off, ret, cookie)    any time after attach
  *   rec_bpf_counters(b, out)                     any thread
  *   rec_bpf_close(b);                            accepts NULL
@@ -43,6 +44,11 @@ int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err,
 int rec_bpf_attach(struct rec_bpf *b, char *err, size_t len);
 
 int rec_bpf_target_add(struct rec_bpf *b, uint32_t tgid);
+/* 1 when @tgid was added, 0 when it was in the filter already, -errno */
+int rec_bpf_target_add_new(struct rec_bpf *b, uint32_t tgid);
+/* Delete the filter's tgids whose process is gone (using @buf, @max
+ * entries, as scratch); returns how many. */
+size_t rec_bpf_targets_prune(struct rec_bpf *b, uint32_t *buf, size_t max);
 
 /* Up to @max traced tgids into @out; returns how many. */
 size_t rec_bpf_targets(struct rec_bpf *b, uint32_t *out, size_t max);
