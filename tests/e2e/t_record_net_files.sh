@@ -47,7 +47,7 @@ nf "ftruncate: fd and length, no path" "
 'path' not in first('truncate', pid=P, syscall=77, fd=X['openat2_fd'], length=7, ret=0)"
 nf "fchmod: fd and mode" "first('chmod', pid=P, syscall=91, fd=X['openat2_fd'], mode='0611', ret=0)"
 nf "close of the openat2 fd is a regular file's" "
-first('close', pid=P, fd=X['openat2_fd'], mode='0100000', ret=0)"
+first('close', pid=P, fd=X['openat2_fd'], mode='0100000', ret=0, syscall=3)"
 nf "creat: O_WRONLY|O_CREAT|O_TRUNC, mode 0600, fd returned" "
 first('open', pid=P, syscall=85, path='nf_creat.txt', oflags='O_WRONLY|O_CREAT|O_TRUNC',
       mode='0600', ret=X['creat_fd'])"
@@ -123,7 +123,7 @@ first('accept', pid=P, fd=X['abs']['lfd'], ret=X['abs']['afd'], addr='unix:(unna
       family='unix')"
 nf "every socket fd is closed, recorded as a socket (mode 0140000)" "
 len(X['closed']) >= 9 and all(first('close', pid=P, fd=fd, mode='0140000',
-      ret=0) for fd in X['closed'])"
+      ret=0, syscall=3) for fd in X['closed'])"
 
 # ---- --all, stopped by SIGTERM: a process that is not asrecord's child
 "$O/asrecord" --all -w "$TMPD/all.pcapng.zst" >"$TMPD/all.out" 2>&1 &
