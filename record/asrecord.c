@@ -428,7 +428,6 @@ static int load_bpf(struct run *r)
 	return 0;
 }
 
-/* Put the initial targets into the kernel filter, then attach. */
 /*
  * Add the processes of -p and -c found in /proc (the named ones and their
  * descendants) to the filter; returns how many were not in it yet, or a
