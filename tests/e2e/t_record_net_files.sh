@@ -79,30 +79,27 @@ first('mkdir', pid=P, syscall=83, path='nf_dir2', mode='0777', ret=0) and
 first('unlink', pid=P, syscall=84, path='nf_dir2', op_flags='0x200', ret=0)"
 
 # ---- network
-nf "IPv4 bind 127.0.0.1:0" "
-first('bind', pid=P, fd=X['v4']['lfd'], addr='127.0.0.1:0', family='inet', ret=0)"
-nf "IPv4 listen: bound address with its port, backlog 5" "
-first('listen', pid=P, fd=X['v4']['lfd'], addr='127.0.0.1:%d' % X['v4']['local'][1],
+# inet_checks NAME KEY ADDR FAMILY ACCEPT_NR: bind to port 0, listen, connect
+# and accept over one family (X[KEY] from rec_netfiles.py); ADDR is the
+# python format of an address with its port
+inet_checks() {
+	nf "$1 bind $(printf "$3" 0)" "
+first('bind', pid=P, fd=X['$2']['lfd'], addr='$3' % 0, family='$4', ret=0)"
+	nf "$1 listen: bound address with its port, backlog 5" "
+first('listen', pid=P, fd=X['$2']['lfd'], addr='$3' % X['$2']['local'][1], family='$4',
       backlog=5, ret=0)"
-nf "IPv4 connect: address and port" "
-first('connect', pid=P, fd=X['v4']['cfd'], addr='127.0.0.1:%d' % X['v4']['local'][1],
-      family='inet', ret=0)"
-nf "accept(2): new fd and the client's address and port" "
-first('accept', pid=P, syscall=43, fd=X['v4']['lfd'], ret=X['v4']['afd'],
-      addr='127.0.0.1:%d' % X['v4']['client'][1], family='inet')"
+	nf "$1 connect: address and port" "
+first('connect', pid=P, fd=X['$2']['cfd'], addr='$3' % X['$2']['local'][1], family='$4',
+      ret=0)"
+	nf "$1 accept (syscall $5): new fd, the client's address and port" "
+first('accept', pid=P, syscall=$5, fd=X['$2']['lfd'], ret=X['$2']['afd'],
+      addr='$3' % X['$2']['client'][1], family='$4')"
+}
+inet_checks IPv4 v4 '127.0.0.1:%d' inet 43
 nf "bind to a port in use: the port passed, ret -EADDRINUSE" "
 first('bind', pid=P, addr='127.0.0.1:%d' % X['v4_busy_port'], ret=-98, errno='EADDRINUSE')"
 if [ -n "$NF_V6" ]; then
-	nf "IPv6 bind [::1]:0" "
-first('bind', pid=P, fd=X['v6']['lfd'], addr='[::1]:0', family='inet6', ret=0)"
-	nf "IPv6 listen: [::1] and its port" "
-first('listen', pid=P, fd=X['v6']['lfd'], addr='[::1]:%d' % X['v6']['local'][1], family='inet6')"
-	nf "IPv6 connect to [::1]" "
-first('connect', pid=P, fd=X['v6']['cfd'], addr='[::1]:%d' % X['v6']['local'][1],
-      family='inet6', ret=0)"
-	nf "IPv6 accept4: new fd, peer [::1] and its port" "
-first('accept', pid=P, syscall=288, fd=X['v6']['lfd'], ret=X['v6']['afd'],
-      addr='[::1]:%d' % X['v6']['client'][1], family='inet6')"
+	inet_checks IPv6 v6 '[::1]:%d' inet6 288
 else
 	skip_one "IPv6" "::1 cannot be bound on this host"
 fi
