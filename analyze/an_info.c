@@ -167,6 +167,7 @@ static void take_target(struct info *in, const struct cap_rec *rec)
 {
 	const char *path = kv(rec, "path"), *base = strrchr(path, '/');
 	const char *disc = kv(rec, "discovery"), *sym = kv(rec, "symbol");
+	const char *at = kv(rec, "attach_offset");
 	int hooked = !strcmp(kv(rec, "attached"), "yes");
 	char line[1024];
 	int n;
@@ -175,11 +176,12 @@ static void take_target(struct info *in, const struct cap_rec *rec)
 	in->nunhooked += !hooked;
 	if (in->ntargets > MAX_TARGET_LINES)
 		return;
-	n = snprintf(line, sizeof(line), "  %-26s %-9s %s @%s%s%s%s: %s%s%s\n",
+	/* attach_offset: probed past an endbr64 (asrecord(8)) */
+	n = snprintf(line, sizeof(line), "  %-26s %-9s %s @%s%s%s%s%s%s%s: %s%s%s\n",
 		     *sym ? sym : "(none)", kv(rec, "kind"), base ? base + 1 : path,
-		     kv(rec, "offset"), hooked ? "" : " [not hooked: ", hooked ? "" :
-		     kv(rec, "attached"), hooked ? "" : "]", kv(rec, "method"),
-		     *disc ? "; " : "", disc);
+		     kv(rec, "offset"), *at ? " (probed at " : "", at, *at ? ")" : "",
+		     hooked ? "" : " [not hooked: ", hooked ? "" : kv(rec, "attached"),
+		     hooked ? "" : "]", kv(rec, "method"), *disc ? "; " : "", disc);
 	if (n > 0)
 		cap_buf_append(&in->targets, line, (size_t)n < sizeof(line) ? (size_t)n :
 			       sizeof(line) - 1);

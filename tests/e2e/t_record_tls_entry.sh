@@ -55,6 +55,9 @@ check_grep "SSL_write (endbr64, push) is probed on the push" \
 	"symbol=SSL_write offset=$WOFF attach_offset=$WAT .*attached=yes" "$TMPD/c.t"
 check_grep "SSL_read (push) is probed on its first byte" \
 	"symbol=SSL_read offset=$ROFF kind" "$TMPD/c.t"
+"$O/asanalyze" info "$TMPD/c.zst" >"$TMPD/c.info" 2>&1
+check_grep "asanalyze info shows where SSL_write is probed" \
+	"^  SSL_write +openssl +cet @$WOFF \\(probed at $WAT\\): symbol" "$TMPD/c.info"
 rec_json "$TMPD/c.zst" "$TMPD/c.json"
 rec_py "the write is recorded byte-exact with its return value" "$TMPD/c.json" \
 	'any(r["type"] == "tls" and r.get("dir") == "write" and r.get("ret") == 31 and r.get("payload") == "POST /v1/messages endbr64-probe" for r in R)'
