@@ -77,15 +77,17 @@ struct {
 	__type(value, __u32);
 } stopped_pids SEC(".maps");
 
-/* TLS calls in flight system-wide: lets sys_enter skip the lookup */
-__u64 tls_inflight = 0;
-
+/*
+ * The fd of the socket I/O made inside the current thread's pending TLS
+ * call.  No system-wide "calls in flight" count guards the lookup: the
+ * probes of one CPU wrote it while every socket syscall of the other read
+ * it, and the cache line went back and forth; a task without storage
+ * costs one pointer test here.
+ */
 static __always_inline void tls_note_fd(__u64 fd)
 {
 	struct tls_args *a;
 
-	if (!tls_inflight)
-		return;
 	a = bpf_task_storage_get(&tls_pending, bpf_get_current_task_btf(), 0, 0);
 	if (a && a->cookie && a->fd < 0)
 		a->fd = (int)fd;
@@ -205,9 +207,6 @@ int BPF_KPROBE(asr_tls_enter, void *conn, void *buf, __u64 len, void *outp)
 	a = bpf_task_storage_get(&tls_pending, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!a)
 		return 0;
-	/* a call whose return was never seen is replaced, not counted twice */
-	if (!a->cookie)
-		__sync_fetch_and_add(&tls_inflight, 1);
 	a->conn = (__u64)conn;
 	a->buf = (__u64)buf;
 	a->len = len;
@@ -312,7 +311,6 @@ int BPF_KRETPROBE(asr_tls_ret, long rax)
 	 */
 	if (PT_REGS_SP(ctx) != p->sp + 8)
 		return 0;
-	__sync_fetch_and_add(&tls_inflight, -1);
 	c.buf = p->buf;
 	c.t.conn = p->conn;
 	c.t.fd = p->fd;
