@@ -51,6 +51,7 @@ struct info {
 	struct an_clock clk;
 	/* loss counters: the last STATS of each file, summed */
 	struct cap_stats stats, file_stats;
+	uint64_t other_abi, file_other_abi; /* STATS entries of CAP_STAT_OTHER_ABI */
 	int have_stats;
 	uint64_t footer_drops, footer_truncs, footers;
 	char *meta;              /* first META record's key=value list */
@@ -105,9 +106,18 @@ static void take_stats(struct info *in, const struct cap_rec *rec)
 {
 	struct cap_stats s;
 
+	struct cap_stat_entry e;
+	size_t i;
+
 	cap_rec_fixed(rec, &s, sizeof(s));
 	in->file_stats = s;
 	in->have_stats = 1;
+	in->file_other_abi = 0;
+	for (i = 0; i < rec->data_len / sizeof(e); i++) {
+		memcpy(&e, rec->data + i * sizeof(e), sizeof(e));
+		if (e.probe == CAP_STAT_OTHER_ABI)
+			in->file_other_abi += e.events;
+	}
 }
 
 /* STATS counters are running totals per file: add a file's last one. */
@@ -122,7 +132,9 @@ static void close_file_stats(struct info *in)
 	in->stats.pkt_ifdrops += in->file_stats.pkt_ifdrops;
 	in->stats.pkt_qdrops += in->file_stats.pkt_qdrops;
 	in->stats.pkt_truncs += in->file_stats.pkt_truncs;
+	in->other_abi += in->file_other_abi;
 	memset(&in->file_stats, 0, sizeof(in->file_stats));
+	in->file_other_abi = 0;
 }
 
 static void take_housekeeping(struct info *in, const struct cap_rec *rec)
@@ -362,6 +374,9 @@ static void print_loss(const struct info *in)
 	printf(", %" PRIu64 " records flagged truncated\n", in->trunc_flagged);
 	if (in->err_flagged)
 		printf("%-13s %" PRIu64 " records of failed calls\n", "errors:", in->err_flagged);
+	if (in->other_abi)
+		printf("%-13s %" PRIu64 " syscalls of the ia32/x32 ABI (int 0x80, 32-bit programs): "
+		       "counted, not recorded\n", "not decoded:", in->other_abi);
 }
 
 /* Packets of `asrecord -i` (EPBs, not records): only when there are any. */

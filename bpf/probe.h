@@ -30,6 +30,7 @@ enum asr_probe {
 	ASR_P_CLOSE,
 	ASR_P_TLS,
 	ASR_P_CTRL,
+	ASR_P_OTHER_ABI, /* syscalls of the ia32 or x32 ABI: counted, not decoded */
 	ASR_P_NR
 };
 

@@ -89,6 +89,22 @@ static __always_inline int sys_probe(long nr)
 	return -1;
 }
 
+/*
+ * A syscall made through the ia32 ABI (int 0x80, sysenter, a 32-bit
+ * program: the kernel sets TS_COMPAT in thread_info.status from entry until
+ * the return to user mode, so still at sys_exit) or the x32 ABI (its bit in
+ * the number).  Their numbers and argument registers are not x86_64's: an
+ * ia32 read(2) is number 3, x86_64's close; pipe(2) is 42, connect.  They
+ * are counted (ASR_P_OTHER_ABI), never decoded with the x86_64 table.
+ */
+#define TS_COMPAT_ 0x0002
+#define X32_SYSCALL_BIT_ 0x40000000
+
+static __always_inline int sys_other_abi(struct task_struct *task, long nr)
+{
+	return (task->thread_info.status & TS_COMPAT_) || (nr & X32_SYSCALL_BIT_);
+}
+
 /* the fd used by the socket I/O of a TLS call in progress (see tls.bpf.h) */
 static __always_inline int sys_is_sockio(long nr)
 {
@@ -116,6 +132,8 @@ int BPF_PROG(asr_sys_enter, struct pt_regs *regs, long nr)
 	if (nr != NR_close || !(cfg_probes & (ASR_PR_NET | ASR_PR_FILE)))
 		return 0;
 	task = bpf_get_current_task_btf();
+	if (sys_other_abi(task, nr))
+		return 0;
 	slot = bpf_task_storage_get(&sysargs, task, 0, 0);
 	if (!traced_slot(slot))
 		return 0;
@@ -363,6 +381,11 @@ int BPF_PROG(asr_sys_exit, struct pt_regs *regs, long ret)
 	struct sys_args r;
 	int p;
 
+	if (sys_other_abi(task, nr)) {
+		if (traced_task(task))
+			count(ASR_P_OTHER_ABI, 0, 0);
+		return 0;
+	}
 	if (sys_is_sockio(nr) && (cfg_probes & ASR_PR_TLS)) {
 		tls_note_fd(regs->di);
 		aead_note_sys(nr, regs->di); /* tls_aead.bpf.h */

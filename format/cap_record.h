@@ -252,6 +252,14 @@ struct cap_index_entry {
 	__u32 records;
 };
 
+/*
+ * Probe id of a STATS entry (never a record type): the syscalls of traced
+ * processes made through the ia32 (int 0x80, sysenter, 32-bit programs) or
+ * x32 ABI, whose numbers and registers are not x86_64's; events counts them,
+ * the recorder decodes none of them.
+ */
+#define CAP_STAT_OTHER_ABI 0x7f02
+
 /* CAP_REC_LOSS: records known lost (e.g. ring overflow seen in userspace) */
 struct cap_loss {
 	__u64 lost;

@@ -695,6 +695,9 @@ static void summary(struct run *r, const struct rec_summary *s)
 		(unsigned long long)s->truncs);
 	if (s->write_errors)
 		fprintf(stderr, ", %llu write errors", (unsigned long long)s->write_errors);
+	if (s->other_abi)
+		fprintf(stderr, ", %llu ia32/x32 syscalls not decoded",
+			(unsigned long long)s->other_abi);
 	if (r->pcap)
 		fprintf(stderr, ", %llu packets, %llu packets dropped",
 			(unsigned long long)s->packets, (unsigned long long)s->pkt_drops);

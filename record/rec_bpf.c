@@ -32,7 +32,7 @@ static const uint32_t slot_type[ASR_P_NR] = {
 	[ASR_P_CONNECT] = CAP_REC_CONNECT,   [ASR_P_ACCEPT] = CAP_REC_ACCEPT,
 	[ASR_P_BIND] = CAP_REC_BIND,	     [ASR_P_LISTEN] = CAP_REC_LISTEN,
 	[ASR_P_CLOSE] = CAP_REC_CLOSE,	     [ASR_P_TLS] = CAP_REC_TLS,
-	[ASR_P_CTRL] = ASR_REC_CTRL,
+	[ASR_P_CTRL] = ASR_REC_CTRL,	     [ASR_P_OTHER_ABI] = CAP_STAT_OTHER_ABI,
 };
 
 uint32_t rec_bpf_slot_type(unsigned slot)

@@ -37,6 +37,7 @@ struct rec_writer {
 	uint64_t file_records;
 	struct rec_pcap_counts pbase; /* packet counters when the file was opened */
 	uint64_t file_pkt_drops;
+	uint64_t file_other_abi;   /* ASR_P_OTHER_ABI events since the file was opened */
 	atomic_int done;
 	int err;
 	char errmsg[512];
@@ -208,6 +209,7 @@ static void stats_update(struct rec_writer *rw, uint64_t *drops, uint64_t *trunc
 	*drops = *truncs = 0;
 	if (rec_bpf_counters(rw->cfg.bpf, rw->cur))
 		return;
+	rw->file_other_abi = 0;
 	for (k = 0; k < ASR_P_NR; k++) {
 		for (c = 0; c < (size_t)rw->ncpu; c++) {
 			const struct asr_counters *a = &rw->cur[k * rw->ncpu + c];
@@ -221,6 +223,8 @@ static void stats_update(struct rec_writer *rw, uint64_t *drops, uint64_t *trunc
 			 * for again at the next mapping: its entry keeps the count */
 			if (k != ASR_P_CTRL)
 				s.drops += e.drops;
+			if (k == ASR_P_OTHER_ABI)
+				rw->file_other_abi += e.events;
 			s.truncs += e.truncs;
 			if ((e.events || e.drops || e.truncs) && n < sizeof(ent) / sizeof(ent[0]))
 				ent[n++] = e;
@@ -258,6 +262,7 @@ static int file_close(struct rec_writer *rw)
 	rw->sum.truncs += truncs;
 	rw->sum.packets += t.packets;
 	rw->sum.pkt_drops += rw->file_pkt_drops;
+	rw->sum.other_abi += rw->file_other_abi;
 	rc = cap_writer_close(rw->w, &e);
 	rw->w = NULL;
 	if (!rc && !stat(rw->sum.last_path, &st))

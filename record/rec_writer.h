@@ -49,6 +49,7 @@ struct rec_summary {
 	char last_path[4096];
 	uint64_t packets;          /* packets written, all files (-i) */
 	uint64_t pkt_drops;        /* packets lost: kernel, interface, full queue */
+	uint64_t other_abi;        /* ia32/x32 syscalls of traced processes, not decoded */
 };
 
 int rec_writer_start(const struct rec_writer_cfg *cfg, struct rec_writer **out, char *err,
