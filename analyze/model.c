@@ -231,6 +231,75 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 	return 0;
 }
 
+/*
+ * The address of a socket fd as last named: its peer (connect(), or the
+ * accept() that made it), else where it listens or is bound.  Kept
+ * (malloc'd, key class FD_SOCK) for the row of its close, which the CLOSE
+ * record does not carry.  Not a row index: a streamed model keeps no rows.
+ */
+#define FD_SOCK 5
+struct sock_peer {
+	uint16_t family, port;
+	char addr[64];
+};
+
+static void fd_set_peer(struct model *m, const struct tree_proc *p, int32_t fd,
+			const struct model_net *n)
+{
+	struct au_key k = { p->id, (uint64_t)(int64_t)fd, FD_SOCK };
+	struct sock_peer *old = au_map_get(&m->fds, k), *s = NULL;
+
+	if (n && (s = malloc(sizeof(*s)))) {
+		s->family = n->family;
+		s->port = n->port;
+		memcpy(s->addr, n->addr, sizeof(s->addr));
+	}
+	free(old);
+	au_map_put(&m->fds, k, s);
+}
+
+static int is_socket_close(const struct cap_rec *rec)
+{
+	struct cap_file cf;
+
+	if (rec->hdr.type != CAP_REC_CLOSE)
+		return 0;
+	cap_rec_fixed(rec, &cf, sizeof(cf));
+	return (cf.mode & S_IFMT) == S_IFSOCK;
+}
+
+/* A socket's close: a row of connections (op close) with its peer. */
+static int add_socket_close(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
+			    struct model_net *one)
+{
+	struct model_net *n = one ? one : au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
+	struct au_key k;
+	const struct sock_peer *s;
+	struct cap_file cf;
+
+	if (!n)
+		return -ENOMEM;
+	memset(n, 0, sizeof(*n));
+	cap_rec_fixed(rec, &cf, sizeof(cf));
+	n->ts = rec->hdr.ts_ns;
+	n->proc = p;
+	n->tid = rec->hdr.tid;
+	n->type = CAP_REC_CLOSE;
+	n->ret = cf.ret;
+	n->fd = cf.fd;
+	k = (struct au_key){ p->id, (uint64_t)(int64_t)cf.fd, FD_SOCK };
+	s = au_map_get(&m->fds, k);
+	if (s) {
+		n->family = s->family;
+		n->port = s->port;
+		memcpy(n->addr, s->addr, sizeof(n->addr));
+		n->addr[sizeof(n->addr) - 1] = 0;
+	}
+	if (cf.ret == 0)
+		fd_set_peer(m, p, cf.fd, NULL);
+	return 0;
+}
+
 static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
 		   struct model_net *one)
 {
@@ -255,8 +324,13 @@ static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc 
 	else if (cn.family == AF_UNIX)
 		snprintf(n->addr, sizeof(n->addr), "%.*s", (int)strnlen(cn.path, sizeof(cn.path)),
 			 cn.path);
-	if (rec->hdr.type == CAP_REC_ACCEPT && cn.ret >= 0)
+	if (rec->hdr.type == CAP_REC_ACCEPT && cn.ret >= 0) {
 		fd_set_path(m, p, (int32_t)cn.ret, NULL);
+		fd_set_peer(m, p, (int32_t)cn.ret, n);
+	}
+	if (rec->hdr.type == CAP_REC_CONNECT ||
+	    ((rec->hdr.type == CAP_REC_BIND || rec->hdr.type == CAP_REC_LISTEN) && cn.ret == 0))
+		fd_set_peer(m, p, cn.fd, n);
 	if (rec->hdr.type == CAP_REC_CONNECT) {
 		struct au_key k = { p->id, (uint64_t)(int64_t)cn.fd, 3 };
 
@@ -313,12 +387,12 @@ static int fd_gone(void *ctx, struct au_key k, void *v)
 	struct model *m = ctx;
 	const struct tree_proc *p;
 
-	if ((k.c != 2 && k.c != 3) || !k.a || k.a > m->tree->nids)
+	if ((k.c != 2 && k.c != 3 && k.c != FD_SOCK) || !k.a || k.a > m->tree->nids)
 		return 0;
 	p = tree_by_id(m->tree, k.a); /* NULL: retired (exited) */
 	if (p && !p->exited)
 		return 0;
-	if (k.c == 2 && v != closed_fd)
+	if ((k.c == 2 && v != closed_fd) || k.c == FD_SOCK)
 		free(v);
 	return 1;
 }
@@ -370,9 +444,21 @@ static int dispatch_live(struct model *m, const struct cap_rec *rec)
 	case CAP_REC_TLS_EVENT:
 		r = stream_feed(m->streams, rec);
 		break;
+	case CAP_REC_CLOSE:
+		if (is_socket_close(rec)) {
+			p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
+			r = p ? model_live_procs(m) : -ENOMEM;
+			if (!r)
+				r = add_socket_close(m, rec, p, &n);
+			if (!r) {
+				m->nnets++;
+				r = model_live_net(m, &n);
+			}
+			break;
+		}
+		/* fall through - a file's close */
 	case CAP_REC_OPEN: case CAP_REC_WRITE: case CAP_REC_UNLINK: case CAP_REC_RENAME:
 	case CAP_REC_MKDIR: case CAP_REC_CHMOD: case CAP_REC_TRUNCATE: case CAP_REC_READ:
-	case CAP_REC_CLOSE:
 		memset(&f, 0, sizeof(f));
 		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
 		r = p ? model_live_procs(m) : -ENOMEM;
@@ -444,9 +530,17 @@ static int dispatch(struct model *m, const struct cap_rec *rec)
 	case CAP_REC_TLS:
 	case CAP_REC_TLS_EVENT:
 		return stream_feed(m->streams, rec);
+	case CAP_REC_CLOSE:
+		if (is_socket_close(rec)) {
+			p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
+			r = p ? add_socket_close(m, rec, p, NULL) : -ENOMEM;
+			if (!r)
+				row_done(m, MODEL_ROW_NET, m->nnets - 1);
+			return r;
+		}
+		/* fall through - a file's close */
 	case CAP_REC_OPEN: case CAP_REC_WRITE: case CAP_REC_UNLINK: case CAP_REC_RENAME:
 	case CAP_REC_MKDIR: case CAP_REC_CHMOD: case CAP_REC_TRUNCATE: case CAP_REC_READ:
-	case CAP_REC_CLOSE:
 		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
 		r = p ? add_file(m, rec, p, NULL) : -ENOMEM;
 		if (!r)
@@ -675,6 +769,7 @@ void model_free(struct model *m)
 	model_live_free(m); /* gives its exchanges back to m->convs */
 	if (m->sink)
 		au_map_free_values(&m->fds, 2, closed_fd);
+	au_map_free_values(&m->fds, FD_SOCK, NULL);
 	au_arena_release(&m->row_strs);
 	free(m->row_free);
 	for (i = 0; i < m->ncalls; i++)

@@ -48,7 +48,7 @@ struct model_net {
 	uint64_t ts;
 	struct tree_proc *proc;
 	uint32_t tid;
-	uint16_t type;         /* CAP_REC_CONNECT ACCEPT BIND LISTEN */
+	uint16_t type;         /* CAP_REC_CONNECT ACCEPT BIND LISTEN, CLOSE of a socket */
 	int64_t ret;
 	int32_t fd;
 	uint16_t family, port;

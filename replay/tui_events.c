@@ -412,11 +412,9 @@ static int file_text(const struct model_file *x, struct sb *b)
 	sb_s(b, " ");
 	if (x->abs || x->path) {
 		sb_s(b, x->abs ? x->abs : x->path);
-	} else { /* a close of a socket or of an fd opened before the capture */
+	} else { /* a close of an fd opened before the capture */
 		sb_s(b, "fd ");
 		sb_i(b, x->fd);
-		if ((x->mode & 0170000) == 0140000)
-			sb_s(b, " (socket)");
 	}
 	if (x->path2) {
 		sb_s(b, " -> ");
@@ -433,13 +431,28 @@ static int net_text(const struct model_net *x, struct sb *b)
 
 	if (!op)
 		return 0;
-	sb_s(b, op);
-	sb_s(b, " ");
-	/* an accepted unix client that bound no name; port 0 of a bind is "any" */
-	sb_s(b, x->addr[0] || x->family != 1 ? x->addr : "(unnamed)");
-	if (x->port || x->family == 2 || x->family == 10) {
-		sb_s(b, ":");
-		sb_i(b, x->port);
+	if (x->type == CAP_REC_CLOSE) { /* a socket's: its fd and its peer, when known */
+		sb_s(b, "close fd ");
+		sb_i(b, x->fd);
+		sb_s(b, " (socket");
+		if (x->addr[0]) {
+			sb_s(b, " ");
+			sb_s(b, x->addr);
+			if (x->port || x->family == 2 || x->family == 10) {
+				sb_s(b, ":");
+				sb_i(b, x->port);
+			}
+		}
+		sb_s(b, ")");
+	} else {
+		sb_s(b, op);
+		sb_s(b, " ");
+		/* an accepted unix client that bound no name; port 0 of a bind is "any" */
+		sb_s(b, x->addr[0] || x->family != 1 ? x->addr : "(unnamed)");
+		if (x->port || x->family == 2 || x->family == 10) {
+			sb_s(b, ":");
+			sb_i(b, x->port);
+		}
 	}
 	sb_s(b, " = ");
 	sb_i(b, x->ret);

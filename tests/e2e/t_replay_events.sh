@@ -106,8 +106,13 @@ if [ "$(id -u)" = 0 ] && [ -x "$O/asrecord" ]; then
 	check "record a socket workload" sh -c "cd '$TMPD/nw' &&
 		'$B/asrecord' -q -w '$N' -- python3 '$W' '$TMPD/nw/out.json'"
 	same_as_sql "$N" sockets
-	check_grep "sockets: a socket's close names its fd" "close fd [0-9]+ \\(socket\\)" \
+	check_grep "sockets: a socket's close names its fd" "close fd [0-9]+ \\(socket( [^)]+)?\\)" \
 		"$TMPD/e1.txt"
+	# a close is a row of connections with the socket's peer (model.c FD_SOCK)
+	check_grep "sockets: a connected TCP socket's close shows its peer" \
+		"close fd [0-9]+ \\(socket 127\\.0\\.0\\.1:[1-9][0-9]*\\) = 0" "$TMPD/e1.txt"
+	check_grep "sockets: a unix client's close shows its peer" \
+		"close fd [0-9]+ \\(socket nf_unix\\.sock\\) = 0" "$TMPD/e1.txt"
 	check_grep "sockets: a bind to port 0 shows it" "bind 127\\.0\\.0\\.1:0 = 0" "$TMPD/e1.txt"
 	check_grep "sockets: an unnamed unix client" "accept \\(unnamed\\) = " "$TMPD/e1.txt"
 else
