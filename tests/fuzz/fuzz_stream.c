@@ -342,6 +342,9 @@ static void op_file(struct gen *g)
 			f.ret = t & 0x80 ? -EBADF : 6;
 		if (type == CAP_REC_WRITE)
 			n = (size_t)snprintf(data, sizeof(data), "hello\n");
+		/* a socket's close: a connections row with the fd's address */
+		if (type == CAP_REC_CLOSE && (pb & 0x20))
+			f.mode = 0140000;
 	} else {
 		n = (size_t)snprintf(data, sizeof(data), "%s", p) + 1;
 		if (type == CAP_REC_RENAME)
