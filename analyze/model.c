@@ -300,12 +300,21 @@ static int add_socket_close(struct model *m, const struct cap_rec *rec, struct t
 	return 0;
 }
 
+/* The switch key of the dispatchers: a socket's close makes a net row. */
+static uint16_t row_kind(const struct cap_rec *rec)
+{
+	return is_socket_close(rec) ? CAP_REC_CONNECT : rec->hdr.type;
+}
+
 static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
 		   struct model_net *one)
 {
-	struct model_net *n = one ? one : au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
+	struct model_net *n;
 	struct cap_net cn;
 
+	if (rec->hdr.type == CAP_REC_CLOSE)
+		return add_socket_close(m, rec, p, one);
+	n = one ? one : au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	cap_rec_fixed(rec, &cn, sizeof(cn));
@@ -439,26 +448,14 @@ static int dispatch_live(struct model *m, const struct cap_rec *rec)
 		return -ENOMEM;
 	if (h->type == CAP_REC_CLOSE)
 		stream_feed(m->streams, rec); /* see dispatch */
-	switch (h->type) {
+	switch (row_kind(rec)) {
 	case CAP_REC_TLS:
 	case CAP_REC_TLS_EVENT:
 		r = stream_feed(m->streams, rec);
 		break;
-	case CAP_REC_CLOSE:
-		if (is_socket_close(rec)) {
-			p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
-			r = p ? model_live_procs(m) : -ENOMEM;
-			if (!r)
-				r = add_socket_close(m, rec, p, &n);
-			if (!r) {
-				m->nnets++;
-				r = model_live_net(m, &n);
-			}
-			break;
-		}
-		/* fall through - a file's close */
 	case CAP_REC_OPEN: case CAP_REC_WRITE: case CAP_REC_UNLINK: case CAP_REC_RENAME:
 	case CAP_REC_MKDIR: case CAP_REC_CHMOD: case CAP_REC_TRUNCATE: case CAP_REC_READ:
+	case CAP_REC_CLOSE:
 		memset(&f, 0, sizeof(f));
 		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
 		r = p ? model_live_procs(m) : -ENOMEM;
@@ -526,21 +523,13 @@ static int dispatch(struct model *m, const struct cap_rec *rec)
 	 */
 	if (h->type == CAP_REC_CLOSE)
 		stream_feed(m->streams, rec);
-	switch (h->type) {
+	switch (row_kind(rec)) {
 	case CAP_REC_TLS:
 	case CAP_REC_TLS_EVENT:
 		return stream_feed(m->streams, rec);
-	case CAP_REC_CLOSE:
-		if (is_socket_close(rec)) {
-			p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
-			r = p ? add_socket_close(m, rec, p, NULL) : -ENOMEM;
-			if (!r)
-				row_done(m, MODEL_ROW_NET, m->nnets - 1);
-			return r;
-		}
-		/* fall through - a file's close */
 	case CAP_REC_OPEN: case CAP_REC_WRITE: case CAP_REC_UNLINK: case CAP_REC_RENAME:
 	case CAP_REC_MKDIR: case CAP_REC_CHMOD: case CAP_REC_TRUNCATE: case CAP_REC_READ:
+	case CAP_REC_CLOSE:
 		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
 		r = p ? add_file(m, rec, p, NULL) : -ENOMEM;
 		if (!r)
