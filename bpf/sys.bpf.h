@@ -96,13 +96,15 @@ static __always_inline int sys_probe(long nr)
  * the number).  Their numbers and argument registers are not x86_64's: an
  * ia32 read(2) is number 3, x86_64's close; pipe(2) is 42, connect.  They
  * are counted (ASR_P_OTHER_ABI), never decoded with the x86_64 table.
+ * A number of -1 is no syscall's: rt_sigreturn exits with orig_ax -1 (the
+ * restored frame's, so that nothing restarts), and is not an x32 call.
  */
 #define TS_COMPAT_ 0x0002
 #define X32_SYSCALL_BIT_ 0x40000000
 
 static __always_inline int sys_other_abi(struct task_struct *task, long nr)
 {
-	return (task->thread_info.status & TS_COMPAT_) || (nr & X32_SYSCALL_BIT_);
+	return (task->thread_info.status & TS_COMPAT_) || (nr >= 0 && (nr & X32_SYSCALL_BIT_));
 }
 
 /* the fd used by the socket I/O of a TLS call in progress (see tls.bpf.h) */
