@@ -232,8 +232,9 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 }
 
 /*
- * The address of a socket fd as last named: its peer (connect(), or the
- * accept() that made it), else where it listens or is bound.  Kept
+ * The address a socket fd was last given: the target of its last
+ * connect() (whatever it returned), the peer of the accept() that made
+ * it, or where it listens or is bound (successful calls).  Kept
  * (malloc'd, key class FD_SOCK) for the row of its close, which the CLOSE
  * record does not carry.  Not a row index: a streamed model keeps no rows.
  */
