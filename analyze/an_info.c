@@ -105,7 +105,6 @@ static uint64_t seq_missing(const struct info *in, size_t *nruns)
 static void take_stats(struct info *in, const struct cap_rec *rec)
 {
 	struct cap_stats s;
-
 	struct cap_stat_entry e;
 	size_t i;
 

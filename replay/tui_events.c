@@ -425,34 +425,37 @@ static int file_text(const struct model_file *x, struct sb *b)
 	return 1;
 }
 
+/* ":port" of an inet address (port 0 of a bind is "any"); unix has none */
+static void port_text(const struct model_net *x, struct sb *b)
+{
+	if (x->port || x->family == 2 || x->family == 10) {
+		sb_s(b, ":");
+		sb_i(b, x->port);
+	}
+}
+
 static int net_text(const struct model_net *x, struct sb *b)
 {
 	const char *op = exj_file_op(x->type);
 
 	if (!op)
 		return 0;
-	if (x->type == CAP_REC_CLOSE) { /* a socket's: its fd and its peer, when known */
+	if (x->type == CAP_REC_CLOSE) { /* a socket's: its fd and its address, when known */
 		sb_s(b, "close fd ");
 		sb_i(b, x->fd);
 		sb_s(b, " (socket");
 		if (x->addr[0]) {
 			sb_s(b, " ");
 			sb_s(b, x->addr);
-			if (x->port || x->family == 2 || x->family == 10) {
-				sb_s(b, ":");
-				sb_i(b, x->port);
-			}
+			port_text(x, b);
 		}
 		sb_s(b, ")");
 	} else {
 		sb_s(b, op);
 		sb_s(b, " ");
-		/* an accepted unix client that bound no name; port 0 of a bind is "any" */
+		/* an accepted unix client that bound no name */
 		sb_s(b, x->addr[0] || x->family != 1 ? x->addr : "(unnamed)");
-		if (x->port || x->family == 2 || x->family == 10) {
-			sb_s(b, ":");
-			sb_i(b, x->port);
-		}
+		port_text(x, b);
 	}
 	sb_s(b, " = ");
 	sb_i(b, x->ret);
