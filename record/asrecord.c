@@ -469,6 +469,11 @@ static int seed_and_attach(struct run *r)
 
 	if (rec_bpf_attach(r->bpf, err, sizeof(err)))
 		return fail("%s", err);
+	if (o->verbose && rec_bpf_close_raw(r->bpf))
+		fprintf(stderr, "asrecord: close(2) entries through tp_btf/sys_enter (no "
+				"tracefs with its syscall event): every syscall costs a little more\n");
+	else if (o->verbose)
+		fprintf(stderr, "asrecord: close(2) entries through syscalls/sys_enter_close\n");
 	if (o->cmd)
 		rc = rec_bpf_target_add(r->bpf, (uint32_t)r->child.pid);
 	for (i = 0; i < (size_t)o->npids && !rc; i++)

@@ -21,6 +21,7 @@ struct rec_bpf {
 	size_t ring_bytes;       /* the size of each */
 	struct bpf_link **links; /* uprobe links */
 	size_t nlinks, cap;
+	int close_raw;           /* close's entry through tp_btf/sys_enter */
 };
 
 static const uint32_t slot_type[ASR_P_NR] = {
@@ -171,6 +172,27 @@ int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err,
 	return 0;
 }
 
+/* Can libbpf find the id of close's syscall event?  Asked first, so that
+ * a machine without tracefs gets the fallback without a libbpf warning. */
+static int close_event_exists(void)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events/syscalls/sys_enter_close/id", dirs[i]);
+		if (access(path, R_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int rec_bpf_close_raw(const struct rec_bpf *b)
+{
+	return b->close_raw;
+}
+
 int rec_bpf_attach(struct rec_bpf *b, char *err, size_t len)
 {
 	struct {
@@ -181,7 +203,6 @@ int rec_bpf_attach(struct rec_bpf *b, char *err, size_t len)
 		{ b->skel->progs.asr_fork, &b->skel->links.asr_fork, "sched_process_fork" },
 		{ b->skel->progs.asr_exec, &b->skel->links.asr_exec, "sched_process_exec" },
 		{ b->skel->progs.asr_exit, &b->skel->links.asr_exit, "sched_process_exit" },
-		{ b->skel->progs.asr_sys_enter, &b->skel->links.asr_sys_enter, "sys_enter" },
 		{ b->skel->progs.asr_sys_exit, &b->skel->links.asr_sys_exit, "sys_exit" },
 	};
 	size_t i;
@@ -195,6 +216,21 @@ int rec_bpf_attach(struct rec_bpf *b, char *err, size_t len)
 			return fail(err, len, -errno, what);
 		}
 	}
+	/*
+	 * close's entry: its own syscall event is far cheaper for the other
+	 * syscalls (sys.bpf.h) but needs tracefs, which may not be mounted;
+	 * then the raw sys_enter tracepoint, which always works.
+	 */
+	if (close_event_exists()) {
+		b->skel->links.asr_close_enter =
+			bpf_program__attach(b->skel->progs.asr_close_enter);
+		if (b->skel->links.asr_close_enter)
+			return 0;
+	}
+	b->close_raw = 1;
+	b->skel->links.asr_sys_enter = bpf_program__attach(b->skel->progs.asr_sys_enter);
+	if (!b->skel->links.asr_sys_enter)
+		return fail(err, len, -errno, "cannot attach tp_btf/sys_enter");
 	return 0;
 }
 

@@ -43,6 +43,10 @@ int rec_bpf_open(const struct rec_bpf_cfg *cfg, struct rec_bpf **out, char *err,
 /* Attach the tracepoint programs (and leave the uprobe programs idle). */
 int rec_bpf_attach(struct rec_bpf *b, char *err, size_t len);
 
+/* 1 when close's entry went on the raw sys_enter tracepoint (no tracefs
+ * to find its own syscall event): every syscall then costs ~100 ns more */
+int rec_bpf_close_raw(const struct rec_bpf *b);
+
 int rec_bpf_target_add(struct rec_bpf *b, uint32_t tgid);
 /* 1 when @tgid was added, 0 when it was in the filter already, -errno */
 int rec_bpf_target_add_new(struct rec_bpf *b, uint32_t tgid);

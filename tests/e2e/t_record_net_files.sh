@@ -122,6 +122,49 @@ nf "every socket fd is closed, recorded as a socket (mode 0140000)" "
 len(X['closed']) >= 9 and all(first('close', pid=P, fd=fd, mode='0140000',
       ret=0, syscall=3) for fd in X['closed'])"
 
+# ---- close's entry on its syscall event (tracefs mounted) and on the raw
+# sys_enter tracepoint (tracefs hidden): the same records either way.  Each
+# run has a private mount namespace, so the host's mounts are not touched,
+# and its own directory (the workload's O_EXCL files).
+close_run() {
+	mkdir -p "$D/$1"
+	(cd "$D/$1" && NF_V6=$NF_V6 unshare -m sh -c '
+	if [ "$1" = event ]; then
+		mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing || exit 97
+	else
+		for t in /sys/kernel/debug/tracing /sys/kernel/tracing; do
+			[ -d "$t" ] && { mount -t tmpfs none "$t" || exit 97; }
+		done
+	fi
+	shift
+	exec "$@"' sh "$1" "$B/asrecord" -v -w "$TMPD/close_$1.pcapng.zst" -- \
+		python3 "$W" "$TMPD/facts_$1.json") >"$TMPD/close_$1.out" 2>&1
+}
+for how in event raw; do
+	close_run $how
+	rc=$?
+	if [ "$rc" = 97 ]; then
+		skip_one "close entries ($how)" "cannot mount in a private mount namespace"
+		continue
+	fi
+	check "close entries ($how): the workload ran, status 0 ($rc)" test "$rc" = 0
+	case $how in
+	event) check_grep "close entries (event): asrecord -v names syscalls/sys_enter_close" \
+		"close\\(2\\) entries through syscalls/sys_enter_close" "$TMPD/close_$how.out" ;;
+	raw) check_grep "close entries (raw): asrecord -v names the tp_btf/sys_enter fallback" \
+		"close\\(2\\) entries through tp_btf/sys_enter" "$TMPD/close_$how.out" ;;
+	esac
+	rec_json "$TMPD/close_$how.pcapng.zst" "$TMPD/cj_$how"
+	F=$TMPD/facts_$how.json
+	J=$TMPD/cj_$how
+	nf "close entries ($how): a regular file's close and every socket's, with their modes" "
+first('close', pid=P, fd=X['openat2_fd'], mode='0100000', ret=0, syscall=3) and
+len(X['closed']) >= 9 and all(first('close', pid=P, fd=fd, mode='0140000',
+      ret=0, syscall=3) for fd in X['closed'])"
+done
+F=$TMPD/facts.json
+J=$TMPD/j
+
 # ---- --all, stopped by SIGTERM: a process that is not asrecord's child
 "$O/asrecord" --all -w "$TMPD/all.pcapng.zst" >"$TMPD/all.out" 2>&1 &
 R=$!

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * floor.bpf.c - the benchmark's "floor": a BPF program on the hooks that
- * asrecord uses (tp_btf sys_enter/sys_exit, sched_process_fork/exec/exit,
- * uprobe + uretprobe on the OpenSSL read/write functions) that only counts
- * and discards.  The difference between the floor and untraced is the
+ * asrecord uses (tp_btf sys_exit, close's syscall event or else tp_btf
+ * sys_enter, sched_process_fork/exec/exit, uprobe + uretprobe on the
+ * OpenSSL read/write functions) that only counts and discards.  The difference between the floor and untraced is the
  * price of having programs on those hooks at all; the difference between
  * asrecord and the floor is what recording costs.
  *
@@ -33,6 +33,13 @@ static __always_inline int hit(__u32 slot)
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(floor_sys_enter, struct pt_regs *regs, long nr)
+{
+	return hit(0);
+}
+
+/* asrecord's choice for close's entry; floor_sys_enter without tracefs */
+SEC("tracepoint/syscalls/sys_enter_close")
+int floor_close_enter(void *ctx)
 {
 	return hit(0);
 }

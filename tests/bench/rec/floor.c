@@ -79,6 +79,20 @@ static int attach_tls(struct floor_bpf *o, const char *lib, const char *offs)
 	return n;
 }
 
+/* close's entry on its syscall event when tracefs has it, else on the raw
+ * sys_enter tracepoint: the choice asrecord makes (record/rec_bpf.c) */
+static int attach_close_enter(struct floor_bpf *o)
+{
+	if (!access("/sys/kernel/tracing/events/syscalls/sys_enter_close/id", R_OK) ||
+	    !access("/sys/kernel/debug/tracing/events/syscalls/sys_enter_close/id", R_OK)) {
+		o->links.floor_close_enter = bpf_program__attach(o->progs.floor_close_enter);
+		if (o->links.floor_close_enter)
+			return 0;
+	}
+	o->links.floor_sys_enter = bpf_program__attach(o->progs.floor_sys_enter);
+	return o->links.floor_sys_enter ? 0 : -1;
+}
+
 static unsigned long long sum_slot(struct floor_bpf *o, __u32 slot, int ncpu)
 {
 	unsigned long long *v = calloc(ncpu, sizeof(*v)), s = 0;
@@ -131,13 +145,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: floor [-n] [-l LIBSSL] [-o OFF,...] -- CMD ARGS...\n");
 		return 2;
 	}
-	o = floor_bpf__open_and_load();
-	if (!o || floor_bpf__attach(o) || (tls && attach_tls(o, lib, offs) < 0)) {
+	o = floor_bpf__open();
+	if (o) {
+		bpf_program__set_autoattach(o->progs.floor_close_enter, false);
+		bpf_program__set_autoattach(o->progs.floor_sys_enter, false);
+	}
+	if (!o || floor_bpf__load(o) || floor_bpf__attach(o) || attach_close_enter(o) ||
+	    (tls && attach_tls(o, lib, offs) < 0)) {
 		fprintf(stderr, "floor: cannot load or attach: %s\n", strerror(errno));
 		return 2;
 	}
 	rc = run(argv + i + 1);
-	fprintf(stderr, "floor: %llu syscall entries, %llu exits, %llu sched, %llu TLS calls\n",
+	fprintf(stderr,
+		"floor: %llu entry hits (close, or every syscall without tracefs), "
+		"%llu syscall exits, %llu sched, %llu TLS calls\n",
 		sum_slot(o, 0, ncpu), sum_slot(o, 1, ncpu), sum_slot(o, 2, ncpu),
 		sum_slot(o, 3, ncpu));
 	floor_bpf__destroy(o);
