@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,12 +246,18 @@ static void dec_file(struct an_rec *d, const struct cap_rec *rec)
 	unsigned t = rec->hdr.type;
 	struct cap_file f;
 	char fl[256];
+	int has_fd2;
 
 	cap_rec_fixed(rec, &f, sizeof(f));
+	/* fd2 came with asrecord 0.1: older records are shorter (read as 0) */
+	has_fd2 = rec->fixed_len >= offsetof(struct cap_file, pad);
 	if (t == CAP_REC_WRITE || t == CAP_REC_READ || t == CAP_REC_CLOSE) {
 		add_s(d, "fd", AN_F_INT, f.fd, 0);
 		if (t != CAP_REC_CLOSE)
 			add_u(d, "count", AN_F_UINT, f.count, 0);
+		/* sendfile, splice, copy_file_range: where the bytes came from */
+		if (t == CAP_REC_WRITE && has_fd2 && f.fd2 != -100)
+			add_s(d, "from_fd", AN_F_INT, f.fd2, 0);
 		if (t != CAP_REC_CLOSE && rec->data_len) {
 			d->payload = rec->data;
 			d->payload_len = rec->data_len;
@@ -260,7 +267,7 @@ static void dec_file(struct an_rec *d, const struct cap_rec *rec)
 		if (f.fd != -1 && f.fd != -100) /* -100: AT_FDCWD */
 			add_s(d, "fd", AN_F_INT, f.fd, 0);
 		/* renameat/renameat2: the new path's dirfd */
-		if (t == CAP_REC_RENAME && rec->fixed_len >= sizeof(f) && f.fd2 != -100)
+		if (t == CAP_REC_RENAME && has_fd2 && f.fd2 != -100)
 			add_s(d, "fd2", AN_F_INT, f.fd2, 0);
 	}
 	/* not "flags": that name is the record header's flags in JSON */
@@ -276,6 +283,11 @@ static void dec_file(struct an_rec *d, const struct cap_rec *rec)
 		add_u(d, "length", AN_F_UINT, f.count, 0);
 	add_s(d, "ret", AN_F_RET, f.ret, 0);
 	add_u(d, "syscall", AN_F_UINT, f.syscall_nr, AN_FF_JSON);
+	/* the file itself (asrecord 0.2): dev as major:minor of the kernel's dev_t */
+	if (f.ino) {
+		add_u(d, "ino", AN_F_UINT, f.ino, AN_FF_JSON);
+		add_sym(d, "dev", AN_FF_JSON, "%u:%u", f.dev >> 20, f.dev & 0xfffff);
+	}
 }
 
 static void dec_net(struct an_rec *d, const struct cap_rec *rec)

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,37 @@ static void fd_set_path(struct model *m, const struct tree_proc *p, int32_t fd, 
 	au_map_put(&m->fds, k, s ? s : closed_fd);
 }
 
+/*
+ * The path a file was last opened for writing under, by its inode
+ * (cap_file ino/dev, asrecord 0.2): a write through an fd its process did
+ * not open (a shell's redirection, dup2, an fd inherited at fork or kept
+ * across exec) has no path of its own.  The map owns a copy; a row takes
+ * its own (ino_row_path), as a later open may replace this one.
+ */
+#define FD_INO 6
+
+static void ino_set_path(struct model *m, const struct cap_file *cf, const char *path)
+{
+	struct au_key k = { cf->dev, cf->ino, FD_INO };
+	char *old = au_map_get(&m->fds, k), *s;
+
+	if (!cf->ino || !path || (old && !strcmp(old, path)))
+		return;
+	s = au_strdup(path);
+	if (!s)
+		return; /* the old name stays: better than none */
+	free(old);
+	au_map_put(&m->fds, k, s);
+}
+
+static char *ino_row_path(struct model *m, const struct cap_file *cf)
+{
+	struct au_key k = { cf->dev, cf->ino, FD_INO };
+	const char *s = cf->ino ? au_map_get(&m->fds, k) : NULL;
+
+	return s ? au_arena_strndup(row_arena(m), s, strlen(s)) : NULL;
+}
+
 /* The absolute form of @path: @path itself when already absolute. */
 static char *resolve(struct model *m, const struct tree_proc *p, int32_t dirfd, char *path)
 {
@@ -205,8 +237,18 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 		/* the OPEN row owns the fd's path and lives as long as the model:
 		 * one string for every read and write instead of two copies each */
 		f->path = (char *)fd_path(m, p, cf.fd);
+		f->borrowed = f->path != NULL;
+		if (!f->path)
+			f->path = ino_row_path(m, &cf);
 		f->abs = f->path;
-		f->borrowed = 1;
+		/* sendfile, splice, copy_file_range: the source (fd2 since 0.1) */
+		if (rec->hdr.type == CAP_REC_WRITE && cf.fd2 != AT_FDCWD_ &&
+		    rec->fixed_len >= offsetof(struct cap_file, pad)) {
+			const char *src = fd_path(m, p, cf.fd2);
+
+			if (src)
+				f->path2 = au_arena_strndup(row_arena(m), src, strlen(src));
+		}
 		if (rec->hdr.type == CAP_REC_CLOSE && cf.ret == 0)
 			fd_set_path(m, p, cf.fd, NULL);
 		return 0;
@@ -226,8 +268,12 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 		f->abs = fp ? au_arena_strndup(row_arena(m), fp, strlen(fp)) : NULL;
 	} else
 		f->abs = resolve(m, p, cf.fd, f->path);
-	if (rec->hdr.type == CAP_REC_OPEN && cf.ret >= 0)
+	if (rec->hdr.type == CAP_REC_OPEN && cf.ret >= 0) {
 		fd_set_path(m, p, (int32_t)cf.ret, f->abs ? f->abs : f->path);
+		/* O_WRONLY or O_RDWR: only writes look a path up by inode */
+		if (cf.flags & 3)
+			ino_set_path(m, &cf, f->abs ? f->abs : f->path);
+	}
 	return 0;
 }
 
@@ -760,6 +806,7 @@ void model_free(struct model *m)
 	if (m->sink)
 		au_map_free_values(&m->fds, 2, closed_fd);
 	au_map_free_values(&m->fds, FD_SOCK, NULL);
+	au_map_free_values(&m->fds, FD_INO, NULL);
 	au_arena_release(&m->row_strs);
 	free(m->row_free);
 	for (i = 0; i < m->ncalls; i++)

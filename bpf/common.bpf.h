@@ -378,6 +378,15 @@ static __always_inline __u32 file_mode(struct file *f)
 	return f ? f->f_inode->i_mode : 0;
 }
 
+/* the inode number and device of @f (a BTF pointer, or NULL: left as is) */
+static __always_inline void file_id(struct cap_file *cf, struct file *f)
+{
+	if (!f)
+		return;
+	cf->ino = f->f_inode->i_ino;
+	cf->dev = f->f_inode->i_sb->s_dev;
+}
+
 #define AT_FDCWD_ -100
 #define AT_REMOVEDIR_ 0x200
 #define PROT_EXEC_ 0x4

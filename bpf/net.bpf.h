@@ -129,6 +129,8 @@ static __always_inline void close_rec(struct sys_args *a, long ret)
 	r->f.mode = a->mode;
 	r->f.syscall_nr = a->nr;
 	r->f.fd2 = AT_FDCWD_;
+	r->f.ino = a->a[1];
+	r->f.dev = a->a[2];
 	if (ret < 0)
 		r->h.flags |= CAP_RF_ERR;
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);

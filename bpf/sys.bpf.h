@@ -26,6 +26,7 @@
 #define NR_pwrite64 18
 #define NR_readv 19
 #define NR_writev 20
+#define NR_sendfile 40
 #define NR_connect 42
 #define NR_accept 43
 #define NR_sendto 44
@@ -50,7 +51,9 @@
 #define NR_fchmodat 268
 #define NR_accept4 288
 #define NR_pwritev 296
+#define NR_splice 275
 #define NR_renameat2 316
+#define NR_copy_file_range 326
 #define NR_pwritev2 328
 #define NR_openat2 437
 #define NR_fchmodat2 452
@@ -62,6 +65,7 @@ static __always_inline int sys_probe(long nr)
 	case NR_open: case NR_openat: case NR_openat2: case NR_creat:
 		return cfg_probes & ASR_PR_FILE ? ASR_P_OPEN : -1;
 	case NR_write: case NR_pwrite64: case NR_writev: case NR_pwritev: case NR_pwritev2:
+	case NR_sendfile: case NR_splice: case NR_copy_file_range:
 		return cfg_probes & ASR_PR_FILE ? ASR_P_WRITE : -1;
 	case NR_unlink: case NR_unlinkat: case NR_rmdir:
 		return cfg_probes & ASR_PR_FILE ? ASR_P_UNLINK : -1;
@@ -128,6 +132,7 @@ static __always_inline void close_enter(long fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct sys_args *slot;
+	struct file *file;
 	__u32 mode;
 
 	if (!(cfg_probes & (ASR_PR_NET | ASR_PR_FILE)) || sys_other_abi(task, NR_close))
@@ -135,7 +140,8 @@ static __always_inline void close_enter(long fd)
 	slot = bpf_task_storage_get(&sysargs, task, 0, 0);
 	if (!traced_slot(slot))
 		return;
-	mode = file_mode(fd_file(fd)) & S_IFMT;
+	file = fd_file(fd);
+	mode = file_mode(file) & S_IFMT;
 	if (mode != S_IFSOCK && mode != S_IFREG)
 		return;
 	if (!(cfg_probes & (mode == S_IFSOCK ? ASR_PR_NET : ASR_PR_FILE)))
@@ -147,6 +153,9 @@ static __always_inline void close_enter(long fd)
 	slot->nr = NR_close;
 	slot->a[0] = fd;
 	slot->mode = mode;
+	/* the file's identity for the record (net.bpf.h close_rec) */
+	slot->a[1] = file->f_inode->i_ino; /* file is not NULL: mode is not 0 */
+	slot->a[2] = file->f_inode->i_sb->s_dev;
 }
 
 /*
@@ -205,6 +214,9 @@ static __always_inline void file_rec(struct sys_args *a, long ret, int probe)
 	f->count = 0;
 	f->fd2 = AT_FDCWD_;
 	f->pad = 0;
+	f->ino = 0;
+	f->dev = 0;
+	f->pad2 = 0;
 	switch (nr) {
 	case NR_open:
 		type = CAP_REC_OPEN;
@@ -307,6 +319,8 @@ static __always_inline void file_rec(struct sys_args *a, long ret, int probe)
 		scratch_put();
 		return;
 	}
+	if (type == CAP_REC_OPEN && ret >= 0)
+		file_id(f, fd_file(ret));
 	len &= 16383;
 	hdr_fill(h, type, sizeof(*f));
 	h->cap_len = len;
@@ -316,16 +330,24 @@ static __always_inline void file_rec(struct sys_args *a, long ret, int probe)
 	emit_scratch(s->b, FILE_DATA + BOUND(len, 16383), probe, 0);
 }
 
-/* write(2) family to regular files: count, result, first bytes (cfg_write_snap) */
+/*
+ * write(2) family to regular files: count, result, first bytes
+ * (cfg_write_snap).  sendfile, splice and copy_file_range move bytes in
+ * the kernel (cat and cp use them): the fd they come from goes in fd2, no
+ * payload is kept; nor for the vector writes.
+ */
 static __always_inline void write_rec(struct sys_args *a, long ret)
 {
-	struct file *file = fd_file(a->a[0]);
+	__u64 nr = a->nr;
+	int copy = nr == NR_sendfile || nr == NR_splice || nr == NR_copy_file_range;
+	int out = nr == NR_splice || nr == NR_copy_file_range ? a->a[2] : a->a[0];
+	struct file *file = fd_file(out);
 	__u32 mode = file_mode(file) & S_IFMT;
 	struct scratch *s;
 	struct cap_rec_hdr *h;
 	struct cap_file *f;
 	__u64 n = 0, have;
-	int vec = a->nr != NR_write && a->nr != NR_pwrite64;
+	int vec = nr != NR_write && nr != NR_pwrite64; /* no payload */
 
 	if (mode != S_IFREG)
 		return;
@@ -336,13 +358,18 @@ static __always_inline void write_rec(struct sys_args *a, long ret)
 	f = (void *)(s->b + sizeof(*h));
 	hdr_fill(h, CAP_REC_WRITE, sizeof(*f));
 	f->ret = ret;
-	f->fd = a->a[0];
+	f->fd = out;
 	f->flags = file->f_flags; /* file is not NULL: mode is S_IFREG */
 	f->mode = mode;
-	f->syscall_nr = a->nr;
-	f->count = vec ? (ret > 0 ? ret : 0) : a->a[2];
-	f->fd2 = AT_FDCWD_;
+	f->syscall_nr = nr;
+	if (copy)
+		f->count = nr == NR_sendfile ? a->a[3] : a->a[4];
+	else
+		f->count = vec ? (ret > 0 ? ret : 0) : a->a[2];
+	f->fd2 = copy ? (nr == NR_sendfile ? a->a[1] : a->a[0]) : AT_FDCWD_;
 	f->pad = 0;
+	f->pad2 = 0;
+	file_id(f, file);
 	have = ret > 0 ? ret : 0;
 	if (!vec && have && cfg_write_snap) {
 		n = have < cfg_write_snap ? have : cfg_write_snap;

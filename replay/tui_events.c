@@ -416,8 +416,8 @@ static int file_text(const struct model_file *x, struct sb *b)
 		sb_s(b, "fd ");
 		sb_i(b, x->fd);
 	}
-	if (x->path2) {
-		sb_s(b, " -> ");
+	if (x->path2) { /* a rename's new name; where a copying write's bytes came from */
+		sb_s(b, x->type == CAP_REC_WRITE ? " <- " : " -> ");
 		sb_s(b, x->path2);
 	}
 	sb_s(b, " = ");

@@ -57,7 +57,7 @@ static const char index_sql[] = RP_TABLE_SQL
 	"  FROM processes p WHERE p.t_end_ns IS NOT NULL\n"
 	" UNION ALL SELECT f.ts_ns, 5, f.file_id, f.proc_id, p.pid,\n"
 	"  f.op || ' ' || COALESCE(f.abs_path, f.path, 'fd ' || f.fd, '')\n"
-	"  || COALESCE(' -> ' || f.path2, '')\n"
+	"  || COALESCE(CASE f.op WHEN 'write' THEN ' <- ' ELSE ' -> ' END || f.path2, '')\n"
 	"  || ' = ' || COALESCE(f.ret, '?')\n"
 	"  FROM files f LEFT JOIN processes p USING (proc_id) WHERE f.ts_ns IS NOT NULL\n"
 	" UNION ALL SELECT n.ts_ns, 6, n.conn_id, n.proc_id, p.pid,\n"
