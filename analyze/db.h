@@ -76,10 +76,12 @@ const struct model_sink *db_stream_sink(struct db_stream *s, int redact);
  * PRAGMA user_version of the databases written: bumped whenever a table,
  * column or view changes (2: llm_calls.purpose, transport,
  * previous_response_id, inherited_messages; 3: a socket's close is a row
- * of connections, no longer of files), so caches made by an older
- * build are rebuilt (asreplay) and scripts can tell.
+ * of connections, no longer of files; 4: a write through an fd its
+ * process did not open has the path found by inode, a copying write its
+ * source in path2), so caches made by an older build are rebuilt
+ * (asreplay) and scripts can tell.
  */
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /* The schema as SQL text in parts: 0 tables, 1 indexes, 2 views; NULL after. */
 const char *db_schema_sql(int part);

@@ -88,4 +88,20 @@ check_eq "SQLite: the splice row has its file and no source path (a pipe)" "$D/s
 	"$(q "SELECT abs_path, path2 FROM files WHERE op = 'write' AND abs_path LIKE '%sp.txt'")"
 check_eq "SQLite: every write row has a path" "0" \
 	"$(q "SELECT count(*) FROM files WHERE op = 'write' AND abs_path IS NULL")"
+
+# asreplay's timeline: the C text builder (cache) and the SQL one agree on
+# the copying write's "<-" (tests/e2e/t_replay_events.sh does all rows)
+RP=$O/asreplay
+if [ -x "$RP" ]; then
+	"$RP" --print -q "$cap" >"$TMPD/p1.txt" 2>"$TMPD/rp.err"
+	check_grep "asreplay: the copying write shows its source" \
+		"write $D/cfr.txt <- $D/src.txt = $(python3 -c "import json; print(json.load(open('$F'))['n'])")" \
+		"$TMPD/p1.txt"
+	cp "$cap.db" "$TMPD/sql.db"
+	sqlite3 "$TMPD/sql.db" "DROP TABLE rp_events; DELETE FROM rp_meta WHERE key = 'version';"
+	"$RP" --print -q "$TMPD/sql.db" >"$TMPD/p2.txt" 2>>"$TMPD/rp.err"
+	check "asreplay: the timeline from SQL is the same" cmp "$TMPD/p1.txt" "$TMPD/p2.txt"
+else
+	skip_one "asreplay timeline" "asreplay not built"
+fi
 done_testing
