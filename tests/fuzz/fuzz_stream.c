@@ -351,6 +351,14 @@ static void op_file(struct gen *g)
 			n += (size_t)snprintf(data + n, sizeof(data) - n, "%s",
 					      paths[(pb >> 3) % 6]) + 1;
 	}
+	/* the file's inode (a write through an fd its process did not open
+	 * finds its path by it) and a copying write's source fd */
+	if (pb & 0x10) {
+		f.ino = 100 + pb % 6;
+		f.dev = 8 << 20;
+	}
+	if (type == CAP_REC_WRITE && (pb & 0x08))
+		f.fd2 = (int32_t)(3 + (pb >> 1) % 4);
 	emit(g, type, pid, pid, &f, sizeof(f), data, n, f.ret < 0 ? CAP_RF_ERR : 0);
 }
 
