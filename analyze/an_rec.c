@@ -283,7 +283,7 @@ static void dec_file(struct an_rec *d, const struct cap_rec *rec)
 		add_u(d, "length", AN_F_UINT, f.count, 0);
 	add_s(d, "ret", AN_F_RET, f.ret, 0);
 	add_u(d, "syscall", AN_F_UINT, f.syscall_nr, AN_FF_JSON);
-	/* the file itself (asrecord 0.2): dev as major:minor of the kernel's dev_t */
+	/* the file itself (0 in older captures): dev as major:minor of the kernel's dev_t */
 	if (f.ino) {
 		add_u(d, "ino", AN_F_UINT, f.ino, AN_FF_JSON);
 		add_sym(d, "dev", AN_FF_JSON, "%u:%u", f.dev >> 20, f.dev & 0xfffff);

@@ -169,7 +169,7 @@ static void fd_set_path(struct model *m, const struct tree_proc *p, int32_t fd, 
 
 /*
  * The path a file was last opened for writing under, by its inode
- * (cap_file ino/dev, asrecord 0.2): a write through an fd its process did
+ * (cap_file ino/dev, 0 in older captures): a write through an fd its process did
  * not open (a shell's redirection, dup2, an fd inherited at fork or kept
  * across exec) has no path of its own.  The map owns a copy; a row takes
  * its own (ino_row_path), as a later open may replace this one.

@@ -157,7 +157,7 @@ struct cap_file {
 	/* appended by asrecord 0.1 */
 	__s32 fd2;            /* rename: the new path's dirfd (-100 AT_FDCWD), else -100 */
 	__u32 pad;
-	/* appended by asrecord 0.2: the file itself, so that a write through
+	/* appended after fd2 (records of older builds stop at pad): the file itself, so that a write through
 	 * an fd the process did not open (a shell's redirection, dup2, one
 	 * inherited at fork) still finds the open that named it; 0 unknown */
 	__u64 ino;            /* open (ret >= 0), write, close: the inode number */
