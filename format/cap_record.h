@@ -155,11 +155,13 @@ struct cap_file {
 	__u32 syscall_nr;     /* the syscall number that produced the record */
 	__u64 count;          /* bytes requested (write/read/truncate length) */
 	/* appended by asrecord 0.1 */
-	__s32 fd2;            /* rename: the new path's dirfd (-100 AT_FDCWD), else -100 */
+	__s32 fd2;            /* rename: the new path's dirfd (-100 AT_FDCWD); a write by
+	                         sendfile/splice/copy_file_range: the source fd; else -100 */
 	__u32 pad;
-	/* appended after fd2 (records of older builds stop at pad): the file itself, so that a write through
-	 * an fd the process did not open (a shell's redirection, dup2, one
-	 * inherited at fork) still finds the open that named it; 0 unknown */
+	/* appended later (older records stop at pad): the file itself, so
+	 * that a write through an fd the process did not open (a shell's
+	 * redirection, dup2, one inherited at fork) still finds the open that
+	 * named it; 0 unknown */
 	__u64 ino;            /* open (ret >= 0), write, close: the inode number */
 	__u32 dev;            /* and its device, the kernel's dev_t (major << 20 | minor) */
 	__u32 pad2;
