@@ -217,7 +217,7 @@ int rec_bpf_attach(struct rec_bpf *b, char *err, size_t len)
 		}
 	}
 	/*
-	 * close's entry: its own syscall event is far cheaper for the other
+	 * close's entry: its own syscall event is cheaper for the other
 	 * syscalls (sys.bpf.h) but needs tracefs, which may not be mounted;
 	 * then the raw sys_enter tracepoint, which always works.
 	 */
