@@ -284,6 +284,8 @@ progstat() {
 	sysctl -qw kernel.bpf_stats_enabled="$STATS0"
 	awk -v b="$before" -v tool="$1" '
 		/^[0-9]+:/ && $1 + 0 > b {
+			# a program that never ran shows no run_cnt: reset per program
+			n = ""; t = 0; c = 0
 			for (i = 1; i <= NF; i++) {
 				if ($i == "name") n = $(i + 1)
 				if ($i == "run_time_ns") t = $(i + 1)
