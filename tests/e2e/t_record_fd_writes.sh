@@ -88,6 +88,12 @@ check_eq "SQLite: the splice row has its file and no source path (a pipe)" "$D/s
 	"$(q "SELECT abs_path, path2 FROM files WHERE op = 'write' AND abs_path LIKE '%sp.txt'")"
 check_eq "SQLite: every write row has a path" "0" \
 	"$(q "SELECT count(*) FROM files WHERE op = 'write' AND abs_path IS NULL")"
+# the export above streams its model; the whole model must give the same rows
+ASANALYZE_NO_STREAM=1 "$O/asanalyze" export --sqlite "$TMPD/whole.db" "$cap" >/dev/null 2>&1
+sqlite3 "$db" .dump >"$TMPD/stream.sql"
+sqlite3 "$TMPD/whole.db" .dump >"$TMPD/whole.sql"
+check "SQLite: the streamed and the whole model's exports are the same" \
+	cmp "$TMPD/stream.sql" "$TMPD/whole.sql"
 
 # asreplay's timeline: the C text builder (cache) and the SQL one agree on
 # the copying write's "<-" (tests/e2e/t_replay_events.sh does all rows)
