@@ -198,6 +198,42 @@ static char *ino_row_path(struct model *m, const struct cap_file *cf)
 	return s ? au_arena_strndup(row_arena(m), s, strlen(s)) : NULL;
 }
 
+/*
+ * The inode an fd's open gave (malloc'd, key class FD_ID), so that a write
+ * or close that carries another one is known not to be through the file
+ * the fd map names: dup2() (not recorded) put another file on that fd
+ * number, and the path found by inode is the right one.
+ */
+#define FD_ID 7
+struct fd_id {
+	uint64_t ino;
+	uint32_t dev;
+};
+
+static void fd_set_id(struct model *m, const struct tree_proc *p, int32_t fd,
+		      const struct cap_file *cf)
+{
+	struct au_key k = { p->id, (uint64_t)(int64_t)fd, FD_ID };
+	struct fd_id *old = au_map_get(&m->fds, k), *s = NULL;
+
+	if (cf && cf->ino && (s = malloc(sizeof(*s)))) {
+		s->ino = cf->ino;
+		s->dev = cf->dev;
+	}
+	free(old);
+	au_map_put(&m->fds, k, s);
+}
+
+/* Is @cf's file (when it names one) another than the one @fd was opened on? */
+static int fd_replaced(struct model *m, const struct tree_proc *p, int32_t fd,
+		       const struct cap_file *cf)
+{
+	struct au_key k = { p->id, (uint64_t)(int64_t)fd, FD_ID };
+	const struct fd_id *s = cf->ino ? au_map_get(&m->fds, k) : NULL;
+
+	return s && (s->ino != cf->ino || s->dev != cf->dev);
+}
+
 /* The absolute form of @path: @path itself when already absolute. */
 static char *resolve(struct model *m, const struct tree_proc *p, int32_t dirfd, char *path)
 {
@@ -237,6 +273,8 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 		/* the OPEN row owns the fd's path and lives as long as the model:
 		 * one string for every read and write instead of two copies each */
 		f->path = (char *)fd_path(m, p, cf.fd);
+		if (f->path && fd_replaced(m, p, cf.fd, &cf))
+			f->path = NULL;
 		f->borrowed = f->path != NULL;
 		if (!f->path)
 			f->path = ino_row_path(m, &cf);
@@ -249,8 +287,10 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 			if (src)
 				f->path2 = au_arena_strndup(row_arena(m), src, strlen(src));
 		}
-		if (rec->hdr.type == CAP_REC_CLOSE && cf.ret == 0)
+		if (rec->hdr.type == CAP_REC_CLOSE && cf.ret == 0) {
 			fd_set_path(m, p, cf.fd, NULL);
+			fd_set_id(m, p, cf.fd, NULL);
+		}
 		return 0;
 	default:
 		break;
@@ -270,6 +310,7 @@ static int add_file(struct model *m, const struct cap_rec *rec, struct tree_proc
 		f->abs = resolve(m, p, cf.fd, f->path);
 	if (rec->hdr.type == CAP_REC_OPEN && cf.ret >= 0) {
 		fd_set_path(m, p, (int32_t)cf.ret, f->abs ? f->abs : f->path);
+		fd_set_id(m, p, (int32_t)cf.ret, &cf);
 		/* O_WRONLY or O_RDWR: only writes look a path up by inode */
 		if (cf.flags & 3)
 			ino_set_path(m, &cf, f->abs ? f->abs : f->path);
@@ -382,6 +423,7 @@ static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc 
 			 cn.path);
 	if (rec->hdr.type == CAP_REC_ACCEPT && cn.ret >= 0) {
 		fd_set_path(m, p, (int32_t)cn.ret, NULL);
+		fd_set_id(m, p, (int32_t)cn.ret, NULL);
 		fd_set_peer(m, p, (int32_t)cn.ret, n);
 	}
 	if (rec->hdr.type == CAP_REC_CONNECT ||
@@ -443,12 +485,13 @@ static int fd_gone(void *ctx, struct au_key k, void *v)
 	struct model *m = ctx;
 	const struct tree_proc *p;
 
-	if ((k.c != 2 && k.c != 3 && k.c != FD_SOCK) || !k.a || k.a > m->tree->nids)
+	if ((k.c != 2 && k.c != 3 && k.c != FD_SOCK && k.c != FD_ID) || !k.a ||
+	    k.a > m->tree->nids)
 		return 0;
 	p = tree_by_id(m->tree, k.a); /* NULL: retired (exited) */
 	if (p && !p->exited)
 		return 0;
-	if ((k.c == 2 && v != closed_fd) || k.c == FD_SOCK)
+	if ((k.c == 2 && v != closed_fd) || k.c == FD_SOCK || k.c == FD_ID)
 		free(v);
 	return 1;
 }
@@ -807,6 +850,7 @@ void model_free(struct model *m)
 		au_map_free_values(&m->fds, 2, closed_fd);
 	au_map_free_values(&m->fds, FD_SOCK, NULL);
 	au_map_free_values(&m->fds, FD_INO, NULL);
+	au_map_free_values(&m->fds, FD_ID, NULL);
 	au_arena_release(&m->row_strs);
 	free(m->row_free);
 	for (i = 0; i < m->ncalls; i++)

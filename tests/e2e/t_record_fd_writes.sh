@@ -5,7 +5,8 @@
 # and cp copy with copy_file_range(2), sendfile(2) or splice(2).  asrecord
 # puts the file's inode and device in open, write and close records, and
 # the source fd of a copying write in fd2; asanalyze finds the path by
-# inode and names the source (files.path2).
+# inode and names the source (files.path2).  A write through an fd that
+# dup2() (not recorded) gave another file is told by its inode too.
 . tests/lib.sh
 . tests/e2e/rec_lib.sh
 need_cmd sqlite3
@@ -30,6 +31,12 @@ r, w = os.pipe()
 os.write(w, b"piped\n")
 sp = os.open(d + "/sp.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 fx["sp"] = [sp, os.splice(r, sp, 6), r]
+# dup2 (not recorded) puts db.txt on the fd da.txt was opened on
+da = os.open(d + "/da.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+db = os.open(d + "/db.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.dup2(db, da)
+os.write(da, b"dup2 target\n")
+os.close(da)
 for name in ("a.txt", "c.txt", "cfr.txt"):
     st = os.stat(d + "/" + name)
     fx[name] = [st.st_ino, "%d:%d" % (os.major(st.st_dev), os.minor(st.st_dev))]
@@ -86,6 +93,12 @@ $D/sf.txt|$D/src.txt" \
 	      ORDER BY ts_ns")"
 check_eq "SQLite: the splice row has its file and no source path (a pipe)" "$D/sp.txt|" \
 	"$(q "SELECT abs_path, path2 FROM files WHERE op = 'write' AND abs_path LIKE '%sp.txt'")"
+check_eq "SQLite: a write and close through an fd dup2() replaced name the new file" \
+	"write|$D/db.txt
+close|$D/db.txt" \
+	"$(q "SELECT op, abs_path FROM files WHERE op IN ('write', 'close')
+	      AND ts_ns >= (SELECT ts_ns FROM files WHERE op = 'write' AND count = 12)
+	      AND fd = (SELECT fd FROM files WHERE op = 'write' AND count = 12) ORDER BY ts_ns LIMIT 2")"
 check_eq "SQLite: every write row has a path" "0" \
 	"$(q "SELECT count(*) FROM files WHERE op = 'write' AND abs_path IS NULL")"
 # the export above streams its model; the whole model must give the same rows
