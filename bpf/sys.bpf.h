@@ -377,6 +377,15 @@ static __always_inline void write_rec(struct sys_args *a, long ret)
 		n = have < cfg_write_snap ? have : cfg_write_snap;
 		if (n > ASR_WRITE_SNAP_MAX)
 			n = ASR_WRITE_SNAP_MAX;
+		h->cap_len = n;
+		h->orig_len = have;
+		if (n < have)
+			h->flags |= CAP_RF_TRUNC;
+		if (emit_user_payload(s->b, FILE_DATA, n, a->a[1], ASR_P_WRITE, n < have) == 0) {
+			scratch_put();
+			return;
+		}
+		h->flags = 0;
 		if (bpf_probe_read_user(s->b + FILE_DATA, BOUND(n, ASR_WRITE_SNAP_MAX * 2 - 1),
 					(void *)a->a[1]))
 			n = 0;

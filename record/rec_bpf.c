@@ -56,6 +56,8 @@ static void configure(struct asrecord_bpf *s, const struct rec_bpf_cfg *c)
 	s->rodata->cfg_probes = c->probes;
 	s->rodata->cfg_write_snap = c->write_snap;
 	s->rodata->cfg_tls_snap = c->tls_snap;
+	/* the payload path of kernels without the dynptr copy, on any kernel */
+	s->rodata->cfg_copy_once = !getenv("ASIGHT_COPY_TWICE");
 }
 
 /* Each CPU's share of @total bytes: a power of two of at least 1 MiB (a
