@@ -244,17 +244,18 @@ struct sys_args {
 	__u64 nr;
 	__u64 a[6];
 	__u32 mode; /* close: i_mode of the fd's file, taken before it goes */
-	__u32 pad;
+	__u32 untraced; /* 0: traced; else the filter's "no" (untraced_mark) */
 };
 
 /*
- * One slot per traced thread: its existence says the thread is traced
- * (traced_slot), and close's sys_enter keeps the fd and file type there
- * for sys_exit (sys.bpf.h).  Task local storage rather than a hash keyed
- * by tid: it costs about 150 ns per syscall instead of about 400 (measured
- * on the storm of tests/bench), has no capacity to overflow, and goes away
- * with the task.  A slot is marked empty with nr = SYSARGS_EMPTY instead
- * of being deleted, so the storage is allocated once per thread.
+ * One slot per thread the filter was asked about at its recorded
+ * syscalls: it keeps the answer (traced_slot), and close's sys_enter keeps
+ * the fd and file type there for sys_exit (sys.bpf.h).  Task local
+ * storage rather than a hash keyed by tid: it costs about 150 ns per
+ * syscall instead of about 400 (measured on the storm of tests/bench), has
+ * no capacity to overflow, and goes away with the task.  A slot is marked
+ * empty with nr = SYSARGS_EMPTY instead of being deleted, so the storage
+ * is allocated once per thread; a new slot is zeroed, so it says traced.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -266,17 +267,47 @@ struct {
 #define SYSARGS_EMPTY ((__u64)-1)
 
 /*
- * traced_current() for a thread whose sysargs slot is @slot.  A thread
- * has a slot only if it was traced at its first recorded syscall, and a
+ * Bumped after each addition to `targets` that may concern a thread which
+ * already has its answer: the loader's (-p, -c at start, the command of
+ * --) and a comm match at exec.  A fork's child needs none: a new task
+ * has no slot.  A "no" kept in a slot holds for the generation it was
+ * made in only; the loader's bump is an atomic add on the mmap'ed .bss.
+ */
+volatile __u32 targets_gen = 0;
+
+/* a slot's mark for "untraced as of generation @gen": never 0 (traced) */
+static __always_inline __u32 untraced_mark(__u32 gen)
+{
+	return gen << 1 | 1;
+}
+
+/*
+ * traced_current() for a thread whose sysargs slot is @slot (or NULL).  A
  * process stays traced until it dies (the filter loses a tgid only at
- * exit), so a slot stands for the filter's answer without its hash
- * lookup; a cgroup can be left, so there the filter is asked.
+ * exit), so a traced slot stands for the filter's answer without its hash
+ * lookup; an untraced one does while targets_gen has not moved (untraced
+ * processes' opens, writes and closes then cost ~70 ns less each).  A
+ * cgroup can be entered and left, so there the filter is always asked.
  */
 static __always_inline int traced_slot(struct sys_args *slot)
 {
-	if (slot && cfg_mode != ASR_F_CGROUP)
+	__u32 gen;
+	int yes;
+
+	if (!slot || cfg_mode == ASR_F_CGROUP)
+		return traced_current();
+	if (!slot->untraced)
 		return 1;
-	return traced_current();
+	/* the generation is read before the filter's lookup: an addition
+	 * the lookup misses has not been counted yet, so the mark it leaves
+	 * is already stale when the loader's bump lands */
+	gen = targets_gen;
+	if (slot->untraced == untraced_mark(gen))
+		return 0;
+	asm volatile("" ::: "memory");
+	yes = traced_current();
+	slot->untraced = yes ? 0 : untraced_mark(gen);
+	return yes;
 }
 
 static __always_inline int traced_task(struct task_struct *task)

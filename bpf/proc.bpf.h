@@ -182,8 +182,11 @@ int BPF_PROG(asr_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm
 			if (!c[i])
 				break;
 		}
-		if (same)
+		if (same) {
 			target_add(tgid);
+			/* this thread may have a "no" in its slot already */
+			__sync_fetch_and_add(&targets_gen, 1);
+		}
 	}
 	if (!traced_tgid(tgid))
 		return 0;

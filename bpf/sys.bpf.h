@@ -416,20 +416,25 @@ static __always_inline void close_exit(struct task_struct *task, long ret)
 }
 
 /*
- * Is the current thread traced?  The sysargs slot stands for the filter's
- * answer (traced_slot); a traced thread without one gets it here, so that
- * its next syscalls skip the filter's hash lookup.
+ * Is the current thread traced?  The sysargs slot keeps the filter's
+ * answer (traced_slot); a thread without one gets it here, so that its
+ * next syscalls skip the filter's hash lookup, traced or not (not in
+ * cgroup mode, which asks the filter every time anyway).
  */
 static __always_inline int traced_exit(struct task_struct *task)
 {
 	struct sys_args *slot = bpf_task_storage_get(&sysargs, task, 0, 0);
+	__u32 gen = targets_gen; /* before the lookup, as in traced_slot */
+	int yes = traced_slot(slot);
 
-	if (!traced_slot(slot))
-		return 0;
-	if (!slot && (slot = bpf_task_storage_get(&sysargs, task, 0,
-						  BPF_LOCAL_STORAGE_GET_F_CREATE)))
+	if (slot || (!yes && cfg_mode == ASR_F_CGROUP))
+		return yes;
+	slot = bpf_task_storage_get(&sysargs, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (slot) {
 		slot->nr = SYSARGS_EMPTY;
-	return 1;
+		slot->untraced = yes ? 0 : untraced_mark(gen);
+	}
+	return yes;
 }
 
 SEC("tp_btf/sys_exit")
@@ -468,7 +473,7 @@ int BPF_PROG(asr_sys_exit, struct pt_regs *regs, long ret)
 	r.a[4] = regs->r8;
 	r.a[5] = regs->r9;
 	r.mode = 0;
-	r.pad = 0;
+	r.untraced = 0;
 	if (p == ASR_P_WRITE)
 		write_rec(&r, ret);
 	else if (p == ASR_P_CTRL)

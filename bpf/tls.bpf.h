@@ -81,14 +81,21 @@ struct {
  * The fd of the socket I/O made inside the current thread's pending TLS
  * call.  No system-wide "calls in flight" count guards the lookup: the
  * probes of one CPU wrote it while every socket syscall of the other read
- * it, and the cache line went back and forth; a task without storage
- * costs one pointer test here.
+ * it, and the cache line went back and forth.  The thread's own uprobe
+ * state does: a call in flight has its return probe armed, so the
+ * thread's count of pending return instances is not 0.  Most reads and
+ * writes on the machine (every thread outside a probed call) then cost
+ * two loads instead of a storage lookup (~25 ns less each on this VM).
  */
 static __always_inline void tls_note_fd(__u64 fd)
 {
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct uprobe_task *ut = t->utask;
 	struct tls_args *a;
 
-	a = bpf_task_storage_get(&tls_pending, bpf_get_current_task_btf(), 0, 0);
+	if (!ut || !ut->depth)
+		return;
+	a = bpf_task_storage_get(&tls_pending, t, 0, 0);
 	if (a && a->cookie && a->fd < 0)
 		a->fd = (int)fd;
 }

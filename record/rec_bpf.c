@@ -236,6 +236,15 @@ int rec_bpf_attach(struct rec_bpf *b, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * After adding a target: its threads may have asked the filter already and
+ * keep its "no" until the generation moves (common.bpf.h traced_slot).
+ */
+static void targets_changed(struct rec_bpf *b)
+{
+	__atomic_fetch_add(&b->skel->bss->targets_gen, 1, __ATOMIC_SEQ_CST);
+}
+
 int rec_bpf_target_add(struct rec_bpf *b, uint32_t tgid)
 {
 	uint32_t one = 1;
@@ -243,6 +252,7 @@ int rec_bpf_target_add(struct rec_bpf *b, uint32_t tgid)
 	if (bpf_map__update_elem(b->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
 				 BPF_ANY))
 		return -errno;
+	targets_changed(b);
 	return 0;
 }
 
@@ -251,8 +261,10 @@ int rec_bpf_target_add_new(struct rec_bpf *b, uint32_t tgid)
 	uint32_t one = 1;
 
 	if (!bpf_map__update_elem(b->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
-				  BPF_NOEXIST))
+				  BPF_NOEXIST)) {
+		targets_changed(b);
 		return 1;
+	}
 	return errno == EEXIST ? 0 : -errno;
 }
 

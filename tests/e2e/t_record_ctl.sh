@@ -13,7 +13,9 @@ mkdir -p "$D"
 wait_file() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
 
 # ---- -p: a process started before the recorder, plus its child
-bash -c 'while [ ! -e "$1/go" ]; do sleep 0.02; done
+# (its own opens of ticks.txt while it waits: one made between the attach
+# and the filter's seeding must not leave it untraced for good)
+bash -c 'while [ ! -e "$1/go" ]; do echo t >> "$1/ticks.txt"; sleep 0.02; done
 echo p-marker > "$1/p.txt"; ( echo c-marker > "$1/c.txt" ); exit 0' p "$D" &
 P=$!
 bash -c 'while [ ! -e "$1/go" ]; do sleep 0.02; done; echo o > "$1/other.txt"' o "$D" &
@@ -31,6 +33,9 @@ rec_json "$TMPD/p.pcapng.zst" "$TMPD/pj"
 rec_py "-p: the snapshot has the target" "$TMPD/pj" "first('proc', pid=$P) is not None"
 rec_py "-p: the target's open of p.txt" "$TMPD/pj" \
 	"any(r['type'] == 'open' and r.get('path', '').endswith('p.txt') and r['pid'] == $P for r in R)"
+rec_py "-p: the target's own opens while it waits are recorded" "$TMPD/pj" \
+	"sum(1 for r in R if r['type'] == 'open' and r.get('path', '').endswith('ticks.txt')
+	     and r['pid'] == $P) >= 3"
 rec_py "-p: its child (forked after attach) is followed" "$TMPD/pj" "
 any(r['type'] == 'open' and r.get('path', '').endswith('c.txt') and
     first('fork', parent_pid=$P, child_pid=r['pid']) for r in R)"
@@ -65,6 +70,10 @@ wait_file "$TMPD/c.pcapng.zst.part"
 sleep 0.3
 "$TMPD/asrcommtest" -c 'echo comm-marker > "$1/comm.txt"' x "$D"
 bash -c 'echo nope > "$1/nocomm.txt"' x "$D"
+# untraced first (its open leaves the filter's "no" in the thread's slot),
+# then exec'd under the name: the same thread must be traced from there on
+bash -c 'echo before > "$1/pre.txt"; exec "$2" -c "echo after > \"\$1/post.txt\"" x "$1"' \
+	x "$D" "$TMPD/asrcommtest"
 sleep 0.2
 kill -INT $R
 wait $R
@@ -74,6 +83,9 @@ rec_py "-c: exec and open of the named process" "$TMPD/cj" "
 first('exec', comm='asrcommtest') and any(r['type'] == 'open' and r.get('path', '').endswith('comm.txt') for r in R)"
 rec_py "-c: other processes leave no records" "$TMPD/cj" \
 	"not any(r.get('path', '').endswith('nocomm.txt') for r in R)"
+rec_py "-c: a thread untraced at its first opens is traced once it execs under the name" \
+	"$TMPD/cj" "(any(r['type'] == 'open' and r.get('path', '').endswith('post.txt') for r in R)
+	and not any(r.get('path', '').endswith('pre.txt') for r in R))"
 check "-c: SIGINT leaves a cleanly closed file" "$A" verify "$TMPD/c.pcapng.zst"
 
 # ---- a second SIGINT exits at once and leaves the .part file
