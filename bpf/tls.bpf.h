@@ -90,10 +90,10 @@ struct {
 static __always_inline void tls_note_fd(__u64 fd)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct uprobe_task *ut = t->utask;
 	struct tls_args *a;
 
-	if (!ut || !ut->depth)
+	/* (a kernel without uprobes has no utask, and no TLS call either) */
+	if (!bpf_core_field_exists(t->utask) || !t->utask || !t->utask->depth)
 		return;
 	a = bpf_task_storage_get(&tls_pending, t, 0, 0);
 	if (a && a->cookie && a->fd < 0)
