@@ -424,11 +424,16 @@ static __always_inline void close_exit(struct task_struct *task, long ret)
 static __always_inline int traced_exit(struct task_struct *task)
 {
 	struct sys_args *slot = bpf_task_storage_get(&sysargs, task, 0, 0);
-	__u32 gen = targets_gen; /* before the lookup, as in traced_slot */
-	int yes = traced_slot(slot);
+	__u32 gen;
+	int yes;
 
-	if (slot || (!yes && cfg_mode == ASR_F_CGROUP))
-		return yes;
+	if (slot)
+		return traced_slot(slot);
+	gen = targets_gen; /* before the lookup, as in traced_slot */
+	asm volatile("" ::: "memory");
+	yes = traced_current();
+	if (!yes && cfg_mode == ASR_F_CGROUP)
+		return 0;
 	slot = bpf_task_storage_get(&sysargs, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (slot) {
 		slot->nr = SYSARGS_EMPTY;
