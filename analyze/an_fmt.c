@@ -355,6 +355,10 @@ const char *an_fmt_signal(int sig, char *buf, size_t size)
 	return buf;
 }
 
+/* glibc's O_LARGEFILE is 0 on 64-bit (implied there); the kernel's flag,
+ * as fdinfo shows it, is 0100000 on x86_64 (the recorder's only ABI) */
+#define KERNEL_O_LARGEFILE (O_LARGEFILE ? O_LARGEFILE : 0100000)
+
 const char *an_fmt_oflags(unsigned flags, char *buf, size_t size)
 {
 	static const struct {
@@ -367,7 +371,7 @@ const char *an_fmt_oflags(unsigned flags, char *buf, size_t size)
 		{ O_NOCTTY, "O_NOCTTY" },     { O_TRUNC, "O_TRUNC" },
 		{ O_APPEND, "O_APPEND" },     { O_NONBLOCK, "O_NONBLOCK" },
 		{ O_DSYNC, "O_DSYNC" },       { O_DIRECT, "O_DIRECT" },
-		{ O_LARGEFILE, "O_LARGEFILE" }, { O_DIRECTORY, "O_DIRECTORY" },
+		{ KERNEL_O_LARGEFILE, "O_LARGEFILE" }, { O_DIRECTORY, "O_DIRECTORY" },
 		{ O_NOFOLLOW, "O_NOFOLLOW" }, { O_NOATIME, "O_NOATIME" },
 		{ O_CLOEXEC, "O_CLOEXEC" },   { O_PATH, "O_PATH" },
 	};

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "an_fmt.h"
 
@@ -24,7 +26,7 @@ static const unsigned known_types[] = {
 	CAP_REC_READ,	  CAP_REC_CONNECT, CAP_REC_ACCEPT, CAP_REC_BIND,     CAP_REC_LISTEN,
 	CAP_REC_CLOSE,	  CAP_REC_TLS,	   CAP_REC_TLS_EVENT, CAP_REC_META,  CAP_REC_PROC,
 	CAP_REC_TARGET,	  CAP_REC_STATS,   CAP_REC_CHAIN,  CAP_REC_FOOTER,   CAP_REC_INDEX,
-	CAP_REC_LOSS,
+	CAP_REC_LOSS,	  CAP_REC_FD,
 };
 
 static int is_known(unsigned type)
@@ -354,6 +356,43 @@ static void dec_proc(struct an_rec *d, const struct cap_rec *rec)
 	add_bytes(d, "argv", AN_F_ARGV, p, n, 0);
 }
 
+/* an fd of the /proc snapshot: what it refers to, and a socket's addresses */
+static void dec_fd(struct an_rec *d, const struct cap_rec *rec)
+{
+	const char *p = (const char *)rec->data;
+	size_t n = rec->data_len, l = strnlen(p ? p : "", n);
+	char addr[300], fam[16], fl[128];
+	struct cap_fd f;
+
+	cap_rec_fixed(rec, &f, sizeof(f));
+	add_s(d, "fd", AN_F_INT, f.fd, 0);
+	add_bytes(d, "target", AN_F_STR, rec->data, l, 0);
+	add_sym(d, "mode", 0, "0%o", f.mode);
+	add_sym(d, "oflags", 0, "%s", an_fmt_oflags(f.flags, fl, sizeof(fl)));
+	if (S_ISREG(f.mode))
+		add_u(d, "pos", AN_F_UINT, f.pos, 0);
+	add_u(d, "ino", AN_F_UINT, f.ino, AN_FF_JSON);
+	add_sym(d, "dev", AN_FF_JSON, "%u:%u", f.dev >> 20, f.dev & 0xfffff);
+	if (f.family) {
+		/* a unix socket's name follows the target */
+		const char *path = l + 1 < n ? p + l + 1 : "";
+		size_t path_max = l + 1 < n ? n - l - 1 : 0;
+
+		add_sym(d, "family", AN_FF_JSON, "%s", an_fmt_family(f.family, fam, sizeof(fam)));
+		add_sym(d, "local", 0, "%s",
+			an_fmt_sockaddr(f.family, f.lport, f.laddr, path, path_max, addr,
+					sizeof(addr)));
+		if (f.family != AF_UNIX && f.rport)
+			add_sym(d, "peer", 0, "%s",
+				an_fmt_sockaddr(f.family, f.rport, f.raddr, NULL, 0, addr,
+						sizeof(addr)));
+		add_u(d, "proto", AN_F_UINT, f.proto, AN_FF_JSON);
+		add_u(d, "state", AN_F_UINT, f.state, 0);
+	}
+	if (f.left_out)
+		add_u(d, "left_out", AN_F_UINT, f.left_out, 0);
+}
+
 /* Packet counters (asrecord -i) only when set: other captures dump as before. */
 static void dec_stats_packets(struct an_rec *d, const struct cap_stats *s)
 {
@@ -495,6 +534,8 @@ void an_rec_decode(struct an_rec *d, const struct cap_rec *rec)
 		dec_footer(d, rec);
 	else if (t == CAP_REC_INDEX)
 		dec_index(d, rec);
+	else if (t == CAP_REC_FD)
+		dec_fd(d, rec);
 	else if (t == CAP_REC_LOSS) {
 		struct cap_loss l;
 

@@ -43,8 +43,8 @@ const char *exj_file_op(unsigned type)
 {
 	/* the file and network operations are named as in the capture format */
 	if ((type >= CAP_REC_OPEN && type <= CAP_REC_READ) ||
-	    (type >= CAP_REC_CONNECT && type <= CAP_REC_CLOSE))
-		return cap_rec_type_name(type);
+	    (type >= CAP_REC_CONNECT && type <= CAP_REC_CLOSE) || type == CAP_REC_FD)
+		return cap_rec_type_name(type); /* fd: a socket open at the snapshot */
 	return "?";
 }
 

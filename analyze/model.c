@@ -388,10 +388,90 @@ static int add_socket_close(struct model *m, const struct cap_rec *rec, struct t
 	return 0;
 }
 
-/* The switch key of the dispatchers: a socket's close makes a net row. */
+/* A socket of the snapshot's fd table whose address was found. */
+static int is_socket_fd(const struct cap_rec *rec)
+{
+	struct cap_fd f;
+
+	if (rec->hdr.type != CAP_REC_FD)
+		return 0;
+	cap_rec_fixed(rec, &f, sizeof(f));
+	return S_ISSOCK(f.mode) && f.family;
+}
+
+/* The switch key of the dispatchers: a socket's close, or a socket open
+ * when the snapshot was taken, makes a net row. */
 static uint16_t row_kind(const struct cap_rec *rec)
 {
-	return is_socket_close(rec) ? CAP_REC_CONNECT : rec->hdr.type;
+	return is_socket_close(rec) || is_socket_fd(rec) ? CAP_REC_CONNECT : rec->hdr.type;
+}
+
+/*
+ * An fd open when the snapshot was taken (asrecord -p, or a rotation): the
+ * fd maps get what an open would have given them, so that later writes,
+ * closes and dirfd-relative paths through it resolve.  No row.
+ */
+static void add_fd_file(struct model *m, const struct cap_rec *rec, struct tree_proc *p)
+{
+	const char *d = (const char *)rec->data;
+	size_t l = d ? strnlen(d, rec->data_len) : 0;
+	struct cap_file cf = { 0 };
+	struct cap_fd f;
+	char *path;
+
+	cap_rec_fixed(rec, &f, sizeof(f));
+	if (!l || d[0] != '/')
+		return; /* a pipe, socket or anon inode: no path to give */
+	path = au_arena_strndup(row_arena(m), d, l);
+	if (!path)
+		return;
+	cf.ino = f.ino;
+	cf.dev = f.dev;
+	fd_set_path(m, p, f.fd, path);
+	fd_set_id(m, p, f.fd, &cf);
+	if (f.flags & 3)
+		ino_set_path(m, &cf, path);
+}
+
+/* A socket open at the snapshot: a connections row (op "fd") with its
+ * peer, or where it listens or is bound; TLS on that fd finds it as it
+ * would its connect(). */
+static int add_fd_net(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
+		      struct model_net *one)
+{
+	struct model_net *n = one ? one : au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
+	const char *d = (const char *)rec->data;
+	size_t l = d ? strnlen(d, rec->data_len) : 0;
+	int peer;
+	struct cap_fd f;
+
+	if (!n)
+		return -ENOMEM;
+	cap_rec_fixed(rec, &f, sizeof(f));
+	memset(n, 0, sizeof(*n));
+	n->ts = rec->hdr.ts_ns;
+	n->proc = p;
+	n->tid = rec->hdr.tid;
+	n->type = CAP_REC_FD;
+	n->fd = f.fd;
+	n->family = f.family;
+	peer = f.family != AF_UNIX && f.rport;
+	n->port = peer ? f.rport : f.lport;
+	if (f.family == AF_INET || f.family == AF_INET6)
+		inet_ntop(f.family, peer ? f.raddr : f.laddr, n->addr, sizeof(n->addr));
+	else if (f.family == AF_UNIX && l + 1 < rec->data_len)
+		snprintf(n->addr, sizeof(n->addr), "%.*s",
+			 (int)strnlen(d + l + 1, rec->data_len - l - 1), d + l + 1);
+	fd_set_path(m, p, f.fd, NULL);
+	fd_set_id(m, p, f.fd, NULL);
+	fd_set_peer(m, p, f.fd, n);
+	{
+		struct au_key k = { p->id, (uint64_t)(int64_t)f.fd, 3 };
+
+		/* index + 1, as for connect() */
+		au_map_put(&m->fds, k, (void *)(uintptr_t)(m->nnets + (one ? 1 : 0)));
+	}
+	return 0;
 }
 
 static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
@@ -402,6 +482,8 @@ static int add_net(struct model *m, const struct cap_rec *rec, struct tree_proc 
 
 	if (rec->hdr.type == CAP_REC_CLOSE)
 		return add_socket_close(m, rec, p, one);
+	if (rec->hdr.type == CAP_REC_FD)
+		return add_fd_net(m, rec, p, one);
 	n = one ? one : au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
@@ -529,7 +611,7 @@ static int dispatch_live(struct model *m, const struct cap_rec *rec)
 
 	if (h->type < 0x8000 && h->seq && !h->data_off)
 		model_live_seq(m, h->seq, h->ts_ns);
-	if (!m->tree_linked && h->type != CAP_REC_PROC) {
+	if (!m->tree_linked && h->type != CAP_REC_PROC && h->type != CAP_REC_FD) {
 		/* the snapshot's parents, as tree_finish links them at the end */
 		tree_finish(m->tree);
 		m->tree_linked = 1;
@@ -566,6 +648,11 @@ static int dispatch_live(struct model *m, const struct cap_rec *rec)
 			m->nnets++;
 			r = model_live_net(m, &n);
 		}
+		break;
+	case CAP_REC_FD:
+		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
+		if (p)
+			add_fd_file(m, rec, p);
 		break;
 	default:
 		r = dispatch_rest(m, rec);
@@ -631,6 +718,11 @@ static int dispatch(struct model *m, const struct cap_rec *rec)
 		if (!r)
 			row_done(m, MODEL_ROW_NET, m->nnets - 1);
 		return r;
+	case CAP_REC_FD:
+		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
+		if (p)
+			add_fd_file(m, rec, p);
+		return 0;
 	default:
 		return dispatch_rest(m, rec);
 	}

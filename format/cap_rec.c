@@ -64,6 +64,7 @@ const char *cap_rec_type_name(unsigned type)
 	case CAP_REC_INDEX: return "index";
 	case CAP_REC_LOSS: return "loss";
 	case CAP_REC_PACKET: return "packet";
+	case CAP_REC_FD: return "fd";
 	default: return "unknown";
 	}
 }

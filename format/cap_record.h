@@ -82,6 +82,8 @@ enum cap_rec_type {
 	/* never stored: how a reader hands out an Enhanced Packet Block when
 	 * asked to (cap_reader_opts.packets); data: the LINUX_SLL2 frame */
 	CAP_REC_PACKET = 0x8009,
+	/* one open fd of a process in a /proc snapshot (after its CAP_REC_PROC) */
+	CAP_REC_FD = 0x800a,     /* struct cap_fd; data: link target\0 unix socket path */
 };
 
 /* record flags */
@@ -206,6 +208,31 @@ struct cap_proc {
 	char comm[16];
 };
 
+/*
+ * CAP_REC_FD: an fd open when the snapshot was taken (/proc/PID/fd), so
+ * that writes, TLS and closes through descriptors opened before the
+ * capture began still find their file or their peer.  The link target
+ * (data) is a path, "socket:[ino]", "pipe:[ino]", "anon_inode:[...]"...
+ */
+struct cap_fd {
+	__s32 fd;
+	__u32 mode;           /* st_mode of the file the fd refers to */
+	__u64 ino;            /* its inode number and device, as in cap_file */
+	__u32 dev;            /* the kernel's dev_t (major << 20 | minor) */
+	__u32 flags;          /* open flags (fdinfo "flags") */
+	__u64 pos;            /* file offset (fdinfo "pos") */
+	/* a socket found in the process's /proc/PID/net/{tcp,tcp6,udp,udp6,unix}
+	 * (family 0: not found there, e.g. netlink or a packet socket) */
+	__u16 family;         /* AF_INET, AF_INET6, AF_UNIX */
+	__u16 proto;          /* IPPROTO_TCP or IPPROTO_UDP; 0 for AF_UNIX */
+	__u16 lport;          /* host byte order */
+	__u16 rport;          /* 0: not connected */
+	__u8 laddr[16];       /* IPv4 in the first 4 bytes, or IPv6 */
+	__u8 raddr[16];
+	__u32 state;          /* TCP state (1 established, 10 listen, as in /proc/net/tcp) */
+	__u32 left_out;       /* first record of a process with too many fds: fds not listed */
+};
+
 /* CAP_REC_STATS: totals, then nentries * struct cap_stat_entry */
 struct cap_stats {
 	__u64 records;        /* records written so far in this file */
@@ -280,6 +307,7 @@ _Static_assert(sizeof(struct cap_rec_hdr) == CAP_REC_HDR_MIN, "record header ABI
 _Static_assert(sizeof(struct cap_fork) == 40, "cap_fork ABI");
 _Static_assert(sizeof(struct cap_tls) == 32, "cap_tls ABI");
 _Static_assert(sizeof(struct cap_chain) == 48, "cap_chain ABI");
+_Static_assert(sizeof(struct cap_fd) == 80, "cap_fd ABI");
 #endif
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "format/cap_buf.h"
 #include "format/cap_writer.h"
+#include "rec_fds.h"
 
 static uint64_t now_ns(clockid_t c)
 {
@@ -112,8 +113,8 @@ static size_t read_cgroup(uint32_t pid, char *buf, size_t len)
 #define ARGV_BUF 65536
 
 /* @self: the recorder's pid when walking /proc: it and its guardian are skipped */
-static int snap_one(struct cap_writer *w, struct cap_buf *data, char *argv, uint32_t pid,
-		    const char *cgroup, uint32_t self, uint64_t boot_off, long hz)
+static int snap_one(struct cap_writer *w, struct cap_buf *data, char *argv, struct rec_socks *socks,
+		    uint32_t pid, const char *cgroup, uint32_t self, uint64_t boot_off, long hz)
 {
 	struct cap_rec_hdr h = { 0 };
 	struct cap_proc p = { 0 };
@@ -153,7 +154,10 @@ static int snap_one(struct cap_writer *w, struct cap_buf *data, char *argv, uint
 	h.ts_ns = now_ns(CLOCK_MONOTONIC);
 	h.pid = h.tid = pid;
 	h.task_start_ns = s.start_ticks * (1000000000ull / (uint64_t)hz) - boot_off;
-	return cap_writer_add_parts(w, &h, &p, sizeof(p), data->p, data->len) ? -EIO : 1;
+	if (cap_writer_add_parts(w, &h, &p, sizeof(p), data->p, data->len))
+		return -EIO;
+	/* its fd table right after it (rec_fds.h) */
+	return rec_fds_write(w, socks, pid, h.task_start_ns, h.ts_ns) < 0 ? -EIO : 1;
 }
 
 int rec_snap_write(struct cap_writer *w, const uint32_t *pids, size_t n, const char *cgroup)
@@ -162,16 +166,20 @@ int rec_snap_write(struct cap_writer *w, const uint32_t *pids, size_t n, const c
 	long hz = sysconf(_SC_CLK_TCK);
 	struct cap_buf data = { 0 };
 	char *argv = malloc(ARGV_BUF);
+	struct rec_socks *socks = rec_socks_new();
 	int rc = 0, count = 0;
 	size_t i;
 
-	if (!argv)
+	if (!argv || !socks) {
+		free(argv);
+		rec_socks_free(socks);
 		return -ENOMEM;
+	}
 	if (hz <= 0)
 		hz = 100;
 	if (pids) {
 		for (i = 0; i < n && rc >= 0; i++)
-			if ((rc = snap_one(w, &data, argv, pids[i], NULL, 0, boot_off, hz)) > 0)
+			if ((rc = snap_one(w, &data, argv, socks, pids[i], NULL, 0, boot_off, hz)) > 0)
 				count++;
 	} else {
 		uint32_t self = (uint32_t)getpid();
@@ -182,7 +190,7 @@ int rec_snap_write(struct cap_writer *w, const uint32_t *pids, size_t n, const c
 			uint32_t pid = (uint32_t)strtoul(de->d_name, NULL, 10);
 
 			/* the recorder is not traced (--all): not listed either */
-			if (pid && (rc = snap_one(w, &data, argv, pid, cgroup, self, boot_off, hz)) > 0)
+			if (pid && (rc = snap_one(w, &data, argv, socks, pid, cgroup, self, boot_off, hz)) > 0)
 				count++;
 		}
 		if (d)
@@ -190,5 +198,6 @@ int rec_snap_write(struct cap_writer *w, const uint32_t *pids, size_t n, const c
 	}
 	cap_buf_release(&data);
 	free(argv);
+	rec_socks_free(socks);
 	return rc < 0 ? rc : count;
 }

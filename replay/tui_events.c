@@ -440,6 +440,15 @@ static int net_text(const struct model_net *x, struct sb *b)
 
 	if (!op)
 		return 0;
+	if (x->type == CAP_REC_FD) { /* a socket open when the snapshot was taken */
+		sb_s(b, "open fd ");
+		sb_i(b, x->fd);
+		sb_s(b, " at start (socket ");
+		sb_s(b, x->addr[0] || x->family != 1 ? x->addr : "(unnamed)");
+		port_text(x, b);
+		sb_s(b, ")");
+		return 1;
+	}
 	if (x->type == CAP_REC_CLOSE) { /* a socket's: its fd and its address, when known */
 		sb_s(b, "close fd ");
 		sb_i(b, x->fd);
