@@ -63,6 +63,14 @@ check_eq "the TLS connection used after the attach has the server as its peer" \
 	      ON c.conn_id = t.conn_id WHERE t.fd = $TFD")" "127.0.0.1:$PORT"
 check_eq "its POST after the attach is an HTTP message" \
 	"$(q "SELECT count(*) FROM http_messages WHERE req_body LIKE '%attach-marker%'")" "1"
+# the whole-capture model (not streamed) gives the same rows
+ASANALYZE_NO_STREAM=1 "$A" export --sqlite "$TMPD/g.db" "$TMPD/f.pcapng.zst" 2>>"$TMPD/exp.err"
+g() { sqlite3 "$TMPD/g.db" "$1" 2>&1; }
+check_eq "not streamed: the write after the attach names the held file" \
+	"$(g "SELECT path FROM files WHERE op = 'write' AND fd = $FFD")" "$D/held.txt"
+check_eq "not streamed: the TLS connection has the server as its peer" \
+	"$(g "SELECT c.addr || ':' || c.port || ' ' || c.op FROM tls_connections t JOIN connections c
+	      ON c.conn_id = t.conn_id WHERE t.fd = $TFD")" "127.0.0.1:$PORT fd"
 
 # ---- a process with more fds than the snapshot lists: the rest are counted
 python3 -c '

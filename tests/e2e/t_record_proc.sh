@@ -62,7 +62,7 @@ rec_py "every traced record has its task_start_ns" "$J" \
 rec_py "seq numbers have no gap on any CPU (no loss)" "$J" '
 (lambda S: len(S) > 0 and all(
     sorted(q & 0xffffffffffff for q in S if q >> 48 == c) == list(range(1, 1 + sum(q >> 48 == c for q in S)))
-    for c in set(q >> 48 for q in S)))([r["seq"] for r in R if r["type"] not in ("proc", "target")])'
+    for c in set(q >> 48 for q in S)))([r["seq"] for r in R if r["type"] not in ("proc", "fd", "target")])'
 if command -v tshark >/dev/null && command -v zstdcat >/dev/null; then
 	zstdcat "$cap" | tshark -r - >"$TMPD/tshark.out" 2>&1
 	check "zstdcat | tshark -r - reads the capture" test $? = 0 -a -s "$TMPD/tshark.out"

@@ -426,9 +426,40 @@ static void op_loss(struct gen *g)
 	emit(g, CAP_REC_LOSS, 0, 0, &l, sizeof(l), NULL, 0, 0);
 }
 
+/* An fd of the snapshot (asrecord's CAP_REC_FD): a file, or a socket
+ * with or without addresses, of a process seen or not. */
+static void op_fd(struct gen *g)
+{
+	static const char *const targets[] = { "/home/user/notes.txt", "socket:[4242]",
+					       "pipe:[77]", "relative/path" };
+	static const uint16_t fams[] = { 0, AF_INET, AF_INET6, AF_UNIX };
+	uint32_t pid = pid_of(get(g));
+	struct cap_fd f = { .fd = (int32_t)(get(g) % 12) - 1, .ino = 1 + get(g) % 6, .dev = 8 << 20 };
+	const char *t = targets[get(g) % 4];
+	char data[128];
+	size_t n = strlen(t) + 1;
+
+	f.mode = t[0] == 's' ? 0140777 : 0100644;
+	f.flags = get(g) % 4;
+	f.family = fams[get(g) % 4];
+	f.lport = (uint16_t)(get(g) << 8 | get(g));
+	f.rport = get(g) % 2 ? 443 : 0;
+	f.raddr[0] = 127;
+	f.raddr[3] = 1;
+	f.raddr[15] = (uint8_t)get(g);
+	f.state = get(g) % 12;
+	f.left_out = get(g) % 8 == 0 ? get(g) : 0;
+	memcpy(data, t, n);
+	if (f.family == AF_UNIX && get(g) % 2) { /* a name, NUL-terminated or not */
+		memcpy(data + n, "@abstract", 10);
+		n += 9 + get(g) % 2;
+	}
+	emit(g, CAP_REC_FD, pid, pid, &f, get(g) % 5 ? sizeof(f) : get(g) % sizeof(f), data, n, 0);
+}
+
 static void run_op(struct gen *g, unsigned op)
 {
-	switch (op % 15) {
+	switch (op % 16) {
 	case 0: op_proc(g); break;
 	case 1: op_fork(g); break;
 	case 2: op_exec(g); break;
@@ -449,6 +480,7 @@ static void run_op(struct gen *g, unsigned op)
 	case 11: g->count[g->cpu] += 1 + get(g) % 4; break;          /* lost records */
 	case 12: g->cpu = get(g) % NCPUS; break;
 	case 13: op_loss(g); break;
+	case 14: op_fd(g); break;
 	default: g->delay = 1 + get(g) % 8; break;                     /* next one late */
 	}
 }
