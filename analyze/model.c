@@ -651,7 +651,8 @@ static int dispatch_live(struct model *m, const struct cap_rec *rec)
 		break;
 	case CAP_REC_FD:
 		p = tree_ref(m->tree, h->pid, h->task_start_ns, h->ts_ns);
-		if (p)
+		r = p ? model_live_procs(m) : -ENOMEM;
+		if (!r)
 			add_fd_file(m, rec, p);
 		break;
 	default:

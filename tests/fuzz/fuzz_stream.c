@@ -12,7 +12,7 @@
  * order), pids from a pool of 8.  What only a damaged capture holds is not
  * made (each rule where it is applied): a pid given again while its
  * process lives or within a snapshot's slack of its start, a ppid naming
- * a process that exited or is younger, a parent learned after what its
+ * a process that exited, is younger or has no record yet, a parent learned after what its
  * child did.  It is written as a real capture (cap_writer) and exported
  * twice, as `asanalyze export --sqlite` does: streamed (db_stream_sink) and from the
  * whole model (db_write); header bit 1 adds the rows-while-reading path of
@@ -71,6 +71,7 @@ struct gen {
 	uint8_t dead[NPIDS];    /* ... exited, and the pid not used since */
 	uint8_t known[NPIDS];   /* ... came with its parent (fork, snapshot, exec) */
 	uint8_t anon[NPIDS];    /* ... came without (a placeholder's records) */
+	uint8_t seen[NPIDS];    /* ... has a record already (or its fork) */
 	int zombies;            /* records of a process after its exit */
 	int trace;              /* FUZZ_STREAM_TRACE=1: print the records */
 	int rc;
@@ -143,6 +144,7 @@ static void emit(struct gen *g, uint16_t type, uint32_t pid, uint32_t tid, const
 	h.flags = flags;
 	if (pid) {
 		g->dead[pid - 1] = 0;
+		g->seen[pid - 1] = 1;
 		g->anon[pid - 1] |= !g->known[pid - 1];
 	}
 	if (g->trace)
@@ -196,8 +198,8 @@ static uint32_t ppid_of(const struct gen *g, uint32_t pid, unsigned b)
 
 	if (g->zombies || !ppid)
 		return ppid;
-	if (ppid == pid || g->dead[ppid - 1] || g->start[ppid - 1] > g->start[pid - 1] ||
-	    g->anon[pid - 1])
+	if (ppid == pid || g->dead[ppid - 1] || !g->seen[ppid - 1] ||
+	    g->start[ppid - 1] > g->start[pid - 1] || g->anon[pid - 1])
 		return 0;
 	return ppid;
 }
@@ -248,7 +250,7 @@ static void exit_one(struct gen *g, uint32_t pid, int status, uint32_t tid)
 		}
 		g->start[pid - 1] = g->now + 7;
 		g->dead[pid - 1] = 1;
-		g->known[pid - 1] = g->anon[pid - 1] = 0;
+		g->known[pid - 1] = g->anon[pid - 1] = g->seen[pid - 1] = 0;
 	}
 }
 
@@ -284,7 +286,7 @@ static void op_fork(struct gen *g)
 	emit(g, CAP_REC_FORK, ppid, ppid, &f, sizeof(f), NULL, 0, 0);
 	if (!f.is_thread) {
 		g->start[cpid - 1] = f.child_start_ns;
-		g->known[cpid - 1] = 1;
+		g->known[cpid - 1] = g->seen[cpid - 1] = 1;
 		g->anon[cpid - 1] = 0;
 	}
 }
