@@ -208,7 +208,8 @@ static struct sock_tab *socks_of(struct rec_socks *s, uint32_t pid)
 	read_inet(t, pid, "udp", AF_INET, IPPROTO_UDP);
 	read_inet(t, pid, "udp6", AF_INET6, IPPROTO_UDP);
 	read_unix(t, pid);
-	qsort(t->e, t->n, sizeof(t->e[0]), ent_cmp);
+	if (t->n > 1)
+		qsort(t->e, t->n, sizeof(t->e[0]), ent_cmp);
 	return t;
 }
 
@@ -276,7 +277,8 @@ static int *list_fds(uint32_t pid, size_t *n)
 		v[(*n)++] = (int)fd;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof(*v), fd_cmp);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), fd_cmp);
 	return v;
 }
 
