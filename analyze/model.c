@@ -356,23 +356,34 @@ static int is_socket_close(const struct cap_rec *rec)
 	return (cf.mode & S_IFMT) == S_IFSOCK;
 }
 
+/* A new connections row of @rec's time, process and type (zeroed), or NULL. */
+static struct model_net *net_row(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
+				 struct model_net *one)
+{
+	struct model_net *n = one ? one : au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	memset(n, 0, sizeof(*n));
+	n->ts = rec->hdr.ts_ns;
+	n->proc = p;
+	n->tid = rec->hdr.tid;
+	n->type = rec->hdr.type;
+	return n;
+}
+
 /* A socket's close: a row of connections (op close) with its peer. */
 static int add_socket_close(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
 			    struct model_net *one)
 {
-	struct model_net *n = one ? one : au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
+	struct model_net *n = net_row(m, rec, p, one);
 	struct au_key k;
 	const struct sock_peer *s;
 	struct cap_file cf;
 
 	if (!n)
 		return -ENOMEM;
-	memset(n, 0, sizeof(*n));
 	cap_rec_fixed(rec, &cf, sizeof(cf));
-	n->ts = rec->hdr.ts_ns;
-	n->proc = p;
-	n->tid = rec->hdr.tid;
-	n->type = CAP_REC_CLOSE;
 	n->ret = cf.ret;
 	n->fd = cf.fd;
 	k = (struct au_key){ p->id, (uint64_t)(int64_t)cf.fd, FD_SOCK };
@@ -439,7 +450,7 @@ static void add_fd_file(struct model *m, const struct cap_rec *rec, struct tree_
 static int add_fd_net(struct model *m, const struct cap_rec *rec, struct tree_proc *p,
 		      struct model_net *one)
 {
-	struct model_net *n = one ? one : au_push(&m->nets, &m->nnets, &m->cnets, sizeof(*n));
+	struct model_net *n = net_row(m, rec, p, one);
 	const char *d = (const char *)rec->data;
 	size_t l = d ? strnlen(d, rec->data_len) : 0;
 	int peer;
@@ -448,11 +459,6 @@ static int add_fd_net(struct model *m, const struct cap_rec *rec, struct tree_pr
 	if (!n)
 		return -ENOMEM;
 	cap_rec_fixed(rec, &f, sizeof(f));
-	memset(n, 0, sizeof(*n));
-	n->ts = rec->hdr.ts_ns;
-	n->proc = p;
-	n->tid = rec->hdr.tid;
-	n->type = CAP_REC_FD;
 	n->fd = f.fd;
 	n->family = f.family;
 	peer = f.family != AF_UNIX && f.rport;

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +64,12 @@ void rec_socks_free(struct rec_socks *s)
 	free(s);
 }
 
-static struct sock_ent *tab_push(struct sock_tab *t)
+/* a new entry of @t for socket inode @ino, or NULL when out of memory */
+static struct sock_ent *tab_push(struct sock_tab *t, uint64_t ino, uint16_t family,
+				 uint32_t state)
 {
+	struct sock_ent *e;
+
 	if (t->n == t->cap) {
 		size_t c = t->cap ? 2 * t->cap : 64;
 		struct sock_ent *e = realloc(t->e, c * sizeof(*e));
@@ -74,8 +79,24 @@ static struct sock_ent *tab_push(struct sock_tab *t)
 		t->e = e;
 		t->cap = c;
 	}
-	memset(&t->e[t->n], 0, sizeof(t->e[0]));
-	return &t->e[t->n++];
+	e = &t->e[t->n++];
+	memset(e, 0, sizeof(*e));
+	e->ino = ino;
+	e->family = family;
+	e->state = state;
+	return e;
+}
+
+/* fopen of the /proc file named by @fmt, read-only, close-on-exec */
+static FILE *proc_open(const char *fmt, ...)
+{
+	char path[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return fopen(path, "re");
 }
 
 /*
@@ -108,12 +129,10 @@ static int parse_addr(const char *s, uint8_t *addr, int words, uint16_t *port)
 static void read_inet(struct sock_tab *t, uint32_t pid, const char *name, uint16_t family,
 		      uint16_t proto)
 {
-	char path[64], line[512], la[64], ra[64];
+	char line[512], la[64], ra[64];
 	int words = family == AF_INET ? 1 : 4;
-	FILE *f;
+	FILE *f = proc_open("/proc/%u/net/%s", pid, name);
 
-	snprintf(path, sizeof(path), "/proc/%u/net/%s", pid, name);
-	f = fopen(path, "re");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -127,13 +146,10 @@ static void read_inet(struct sock_tab *t, uint32_t pid, const char *name, uint16
 			continue;
 		if (strlen(la) != (size_t)8 * words + 5 || strlen(ra) != (size_t)8 * words + 5)
 			continue;
-		e = tab_push(t);
+		e = tab_push(t, ino, family, st);
 		if (!e)
 			break;
-		e->ino = ino;
-		e->family = family;
 		e->proto = proto;
-		e->state = st;
 		if (parse_addr(la, e->laddr, words, &e->lport) ||
 		    parse_addr(ra, e->raddr, words, &e->rport))
 			t->n--;
@@ -144,11 +160,9 @@ static void read_inet(struct sock_tab *t, uint32_t pid, const char *name, uint16
 /* /proc/PID/net/unix: Num RefCount Protocol Flags Type St Inode [Path] */
 static void read_unix(struct sock_tab *t, uint32_t pid)
 {
-	char path[64], line[4200];
-	FILE *f;
+	char line[4200];
+	FILE *f = proc_open("/proc/%u/net/unix", pid);
 
-	snprintf(path, sizeof(path), "/proc/%u/net/unix", pid);
-	f = fopen(path, "re");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -160,12 +174,9 @@ static void read_unix(struct sock_tab *t, uint32_t pid)
 		if (sscanf(line, "%*x: %*x %*x %*x %*x %x %" SCNu64 "%n", &st, &ino, &end) != 2 ||
 		    !ino)
 			continue;
-		e = tab_push(t);
+		e = tab_push(t, ino, AF_UNIX, st);
 		if (!e)
 			break;
-		e->ino = ino;
-		e->family = AF_UNIX;
-		e->state = st;
 		if (line[end] == ' ') {
 			line[end + 1 + strcspn(line + end + 1, "\n")] = 0;
 			if (line[end + 1])
@@ -224,11 +235,9 @@ static const struct sock_ent *sock_find(struct rec_socks *s, uint32_t pid, uint6
 /* fdinfo's "pos:" and "flags:" (octal) */
 static void read_fdinfo(uint32_t pid, int fd, struct cap_fd *r)
 {
-	char path[64], line[256];
-	FILE *f;
+	char line[256];
+	FILE *f = proc_open("/proc/%u/fdinfo/%d", pid, fd);
 
-	snprintf(path, sizeof(path), "/proc/%u/fdinfo/%d", pid, fd);
-	f = fopen(path, "re");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
