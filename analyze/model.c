@@ -431,11 +431,14 @@ static void add_fd_file(struct model *m, const struct cap_rec *rec, struct tree_
 	char *path;
 
 	cap_rec_fixed(rec, &f, sizeof(f));
-	if (!l || d[0] != '/')
-		return; /* a pipe, socket or anon inode: no path to give */
-	path = au_arena_strndup(row_arena(m), d, l);
-	if (!path)
+	path = l && d[0] == '/' ? au_arena_strndup(row_arena(m), d, l) : NULL;
+	if (!path) {
+		/* a pipe, socket or anon inode: no path, and none left from a
+		 * file that had this fd number before (a rotation's snapshot) */
+		fd_set_path(m, p, f.fd, NULL);
+		fd_set_id(m, p, f.fd, NULL);
 		return;
+	}
 	cf.ino = f.ino;
 	cf.dev = f.dev;
 	fd_set_path(m, p, f.fd, path);

@@ -72,11 +72,11 @@ static struct sock_ent *tab_push(struct sock_tab *t, uint64_t ino, uint16_t fami
 
 	if (t->n == t->cap) {
 		size_t c = t->cap ? 2 * t->cap : 64;
-		struct sock_ent *e = realloc(t->e, c * sizeof(*e));
+		struct sock_ent *grown = realloc(t->e, c * sizeof(*grown));
 
-		if (!e)
+		if (!grown)
 			return NULL;
-		t->e = e;
+		t->e = grown;
 		t->cap = c;
 	}
 	e = &t->e[t->n++];

@@ -42,6 +42,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "analyze/an_rec.h"
+#include "analyze/an_render.h"
 #include "analyze/db.h"
 #include "analyze/model.h"
 #include "format/cap_record.h"
@@ -536,6 +538,40 @@ static const char *pricing(void)
 }
 
 /* One export of @cap into @db as an_cmds_export.c does it; 0 or the failure. */
+/*
+ * `asanalyze dump` and `dump --json` of every record (an_rec.h decodes,
+ * an_render.h prints, to /dev/null): the decoders read each type's fixed
+ * part and data as the generator made them, short fixed parts and
+ * unterminated strings included; ASan watches every byte they touch.
+ */
+static void dump_all(const char *cap)
+{
+	FILE *null = fopen("/dev/null", "w");
+	struct cap_reader_opts o;
+	struct cap_reader *r;
+	struct cap_err err;
+	struct cap_rec rec;
+	int json;
+
+	if (!null)
+		return;
+	cap_reader_opts_init(&o);
+	for (json = 0; json < 2; json++) {
+		struct an_render rd = { .json = json, .preview = 64 };
+		struct an_rec d;
+
+		if (cap_reader_open(&cap, 1, &o, &r, &err))
+			break;
+		while (cap_reader_next(r, &rec) > 0) {
+			an_rec_decode(&d, &rec);
+			an_render_rec(&rd, &rec, &d, d.payload, d.payload_len, 0, null);
+		}
+		cap_reader_close(r);
+		an_render_release(&rd);
+	}
+	fclose(null);
+}
+
 static int export(int way, const char *cap, const char *db, struct db_counts *cnt)
 {
 	struct db_opts dopts = { .redact = 1, .causal = 1 };
@@ -796,6 +832,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	snprintf(cap, sizeof(cap), "%s/c.pcapng.zst", dir);
 	snprintf(full, sizeof(full), "%s/full.db", dir);
 	if (!write_capture(d, n, cap)) {
+		dump_all(cap);
 		rfull = export(WAY_FULL, cap, full, &cfull);
 		compare(dir, cap, WAY_SINK, "streamed", rfull, &cfull, flags & 4);
 		if (flags & 2)
