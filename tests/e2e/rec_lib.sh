@@ -4,6 +4,7 @@
 #   rec_json FILE OUT        asanalyze dump -j (or skip when it is missing)
 #   rec_py "title" OUT 'python expression over R (list of records)'
 #   rec_port_server OUT      TCP listener on 127.0.0.1; port written to OUT
+#   wait_file PATH           wait up to 10 s for PATH to exist (1 when it does not)
 #   rec_tls_server           HTTPS server on 127.0.0.1 (rec_tls_server.py) with a
 #                            new certificate: sets PORT and SRV (its pid)
 
@@ -11,6 +12,11 @@ need_root
 need_cmd python3
 [ -x "$O/asrecord" ] || skip_all "asrecord not built"
 [ -x "$O/asanalyze" ] || skip_all "asanalyze not built"
+
+wait_file() {
+	for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done
+	return 1
+}
 
 rec_json() {
 	"$O/asanalyze" dump -j -H "$1" >"$2" 2>"$2.err"

@@ -14,7 +14,6 @@ mkdir -p "$D"
 cleanup_cg() { rmdir "$CG" 2>/dev/null; }
 trap cleanup_cg EXIT
 
-wait_file() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
 
 # relative to the cgroup2 mount point, as asrecord(8) allows
 "$O/asrecord" -q -w "$TMPD/cg.pcapng.zst" --cgroup "${CG#"$CG2"/}" 2>"$TMPD/rec.err" &

@@ -10,7 +10,6 @@ A=$O/asanalyze
 D=$TMPD/w
 mkdir -p "$D"
 
-wait_file() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
 
 # ---- -p: a process started before the recorder, plus its child
 # (its own opens of ticks.txt while it waits: one made between the attach

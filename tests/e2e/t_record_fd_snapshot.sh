@@ -11,7 +11,6 @@ D=$TMPD/w
 mkdir -p "$D"
 
 check_eq() { check "$1" test "$2" = "$3"; }
-wait_file() { for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
 
 rec_tls_server
 rec_port_server "$TMPD/tcpport"

@@ -14,7 +14,6 @@ D=$TMPD/work
 mkdir -p "$D"
 F=$TMPD/facts.json
 J=$TMPD/j
-wait_file() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; return 1; }
 
 # one assertion over the records R with X (the workload's facts) and P (its pid)
 nf() {
